@@ -1,0 +1,45 @@
+# Two commands for a newcomer: `make run` (app with demo data) and `make test` (whole suite).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test lint translations extract-messages db demo clean bench
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt constraints.txt
+	$(BIN)/pip install -q --upgrade "pip==26.3"
+	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -f -d translations
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+db: translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask regions load
+	$(BIN)/flask demo seed
+
+run: db
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+bench: translations
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

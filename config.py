@@ -1,0 +1,71 @@
+"""Configuration classes. Secrets and the database URL come from the environment.
+
+SLRT_CONFIG picks the class (development, testing, production); DATABASE_URL points at the
+database (SQLite in the instance folder when absent); SLRT_SECRET_KEY signs sessions.
+"""
+
+import os
+from datetime import timedelta
+
+DEFAULT_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production, see ProdConfig.check
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SLRT_SECRET_KEY", DEFAULT_SECRET)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # a desk form may stay open all morning; the session still expires
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    RATELIMIT_STORAGE_URI = os.environ.get("SLRT_RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+    # Where uploaded attachments live: outside static/, served only through access checks.
+    UPLOAD_DIR = os.environ.get("SLRT_UPLOAD_DIR")  # None: <instance>/uploads
+    MAX_CONTENT_LENGTH = 26 * 1024 * 1024  # several 5 MB attachments in one form
+    PUBLIC_BASE_URL = os.environ.get("SLRT_PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    MAIL_SERVER = os.environ.get("SLRT_MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("SLRT_MAIL_PORT", "8025"))
+    MAIL_SENDER = os.environ.get("SLRT_MAIL_SENDER", "slrt@localhost")
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuses settings that must never run; overridden where it matters."""
+
+
+class DevConfig(Config):
+    DEBUG = False  # the demo runs without the debugger: no stack trace ever reaches a user
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"  # noqa: S105
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    SERVER_NAME = None
+
+
+class ProdConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls) -> None:
+        key = os.environ.get("SLRT_SECRET_KEY")
+        if not key or key == DEFAULT_SECRET or len(key) < 32:
+            raise RuntimeError(
+                "SLRT_SECRET_KEY must be set to a random value of 32+ characters in production"
+            )
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("DATABASE_URL must point at PostgreSQL in production")
+
+
+CONFIGS = {"development": DevConfig, "testing": TestConfig, "production": ProdConfig}

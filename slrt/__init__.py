@@ -1,0 +1,99 @@
+"""SLRT referral desk: the Flask application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from config import CONFIGS, Config
+from slrt.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Feature packages, each with an `init_app(app)` that registers its blueprints and CLI commands.
+FEATURES = ("core", "accounts", "regions", "directory", "intake", "referrals", "public", "api", "demo")
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SLRT_INSTANCE_PATH", str(ROOT / "instance")),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config_cls = CONFIGS[os.environ.get("SLRT_CONFIG", "development")]
+    if isinstance(config, type):
+        config_cls = config
+    app.config.from_object(config_cls)
+    if isinstance(config, dict):
+        app.config.update(config)
+    if not app.config.get("TESTING"):
+        config_cls.check()
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'slrt.sqlite'}"
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    logging.basicConfig(level=logging.INFO)
+
+    import slrt.models  # noqa: F401 - every model known to SQLAlchemy and Alembic
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations")
+    )
+    login_manager.init_app(app)
+    _sqlite_pragmas(app)
+
+    for name in FEATURES:
+        importlib.import_module(f"slrt.{name}").init_app(app)
+
+    @app.before_request
+    def remember_locale() -> None:
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            session["lang"] = lang
+        g.locale = select_locale()
+
+    return app
+
+
+def select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    lang = session.get("lang")
+    if lang in languages:
+        return lang
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """SQLite enforces foreign keys only when asked, per connection."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            return
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()

@@ -1,0 +1,23 @@
+"""Users, roles, login, lockout, API tokens."""
+
+
+def init_app(app):
+    from flask_babel import lazy_gettext as _l
+
+    from slrt.accounts.cli import tokens_cli, users_cli
+    from slrt.accounts.models import User
+    from slrt.accounts.views import bp
+    from slrt.extensions import db, login_manager
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    app.register_blueprint(bp)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)

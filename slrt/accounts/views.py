@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from slrt.accounts import services
+from slrt.accounts.forms import EmptyForm, LoginForm, UserForm
+from slrt.accounts.models import Role, User
+from slrt.core.access import region_clause, roles_required
+from slrt.core.audit import audit
+from slrt.core.web import is_safe_next
+from slrt.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30/minute", methods=["POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("intake.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.username.data, form.password.data)
+        db.session.commit()
+        if result.user is not None:
+            session.clear()
+            login_user(result.user)
+            session.permanent = True
+            target = request.args.get("next")
+            return redirect(target if is_safe_next(target) else url_for("intake.home"))
+        if result.locked:
+            form.form_errors.append(
+                _("Akun dikunci 15 menit karena 5 kali salah kata sandi. Hubungi admin bila perlu.")
+            )
+        else:
+            form.form_errors.append(_("Nama pengguna atau kata sandi salah."))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Any:
+    form = EmptyForm()
+    if form.validate_on_submit():
+        audit("logout", current_user)
+        db.session.commit()
+        logout_user()
+        session.pop("_user_id", None)
+        flash(_("Anda sudah keluar."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str) -> Any:
+    from flask import current_app
+
+    form = EmptyForm()
+    if not form.validate_on_submit() or code not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else url_for("intake.home"))
+
+
+# -- administration of users ---------------------------------------------------------------
+
+
+def _users_in_scope() -> sa.Select:
+    stmt = sa.select(User).order_by(User.username)
+    if current_user.scope_region_code:
+        stmt = stmt.where(region_clause(User.scope_region_code, current_user.scope_region_code))
+    return stmt
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.scalar(_users_in_scope().where(User.id == user_id))
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/admin/users")
+@roles_required(Role.ADMIN)
+def users() -> Any:
+    q = (request.args.get("q") or "").strip().lower()
+    stmt = _users_in_scope()
+    if q:
+        stmt = stmt.where(
+            sa.or_(
+                User.username.contains(q, autoescape=True),
+                sa.func.lower(User.name).contains(q, autoescape=True),
+            )
+        )
+    return render_template(
+        "admin/users.html", users=db.session.scalars(stmt.limit(500)).all(), q=q, form=EmptyForm()
+    )
+
+
+def _apply_errors(form: UserForm, errors: dict) -> None:
+    for field, messages in errors.items():
+        target = getattr(form, field, None) if field else None
+        if target is None:
+            form.form_errors.extend(messages)
+        else:
+            target.errors = list(target.errors) + messages
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_new() -> Any:
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = services.save_user(None, **_form_data(form), actor=current_user)
+        except services.ValidationFailed as failed:
+            db.session.rollback()
+            _apply_errors(form, failed.errors)
+        else:
+            db.session.commit()
+            flash(_("Pengguna %(u)s dibuat.", u=user.username), "success")
+            return redirect(url_for("accounts.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_edit(user_id: int) -> Any:
+    user = _user_or_404(user_id)
+    form = UserForm(obj=user)
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.office_code.data = user.office.code if user.office else ""
+        form.agency_code.data = user.agency.code if user.agency else ""
+        form.region_code.data = user.scope_region_code or ""
+    if form.validate_on_submit():
+        try:
+            services.save_user(user, **_form_data(form), actor=current_user)
+        except services.ValidationFailed as failed:
+            db.session.rollback()
+            _apply_errors(form, failed.errors)
+        else:
+            db.session.commit()
+            flash(_("Perubahan pengguna %(u)s disimpan.", u=user.username), "success")
+            return redirect(url_for("accounts.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_deactivate(user_id: int) -> Any:
+    user = _user_or_404(user_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash(_("Anda tidak dapat menonaktifkan akun sendiri."), "error")
+    else:
+        user.active = not user.active
+        audit("user.activate" if user.active else "user.deactivate", user)
+        db.session.commit()
+        flash(
+            _("Pengguna %(u)s diaktifkan.", u=user.username)
+            if user.active
+            else _("Pengguna %(u)s dinonaktifkan.", u=user.username),
+            "success",
+        )
+    return redirect(url_for("accounts.users"))
+
+
+def _form_data(form: UserForm) -> dict[str, Any]:
+    return {
+        "username": form.username.data,
+        "name": form.name.data,
+        "role": form.role.data,
+        "password": form.password.data or None,
+        "region_code": (form.region_code.data or "").strip() or None,
+        "office_code": (form.office_code.data or "").strip() or None,
+        "agency_code": (form.agency_code.data or "").strip() or None,
+        "email": form.email.data,
+        "active": form.active.data,
+    }

@@ -1,0 +1,112 @@
+"""Access rules, in one place. Every list and every load of people, households, cases and
+referrals goes through `scope_clause`; a record outside the user's scope answers 404.
+
+Scope is a region prefix: a desk officer's village, a coordinator's village or regency, an SLRT
+officer's regency, an administrator's province (or the whole country when it is empty). Agency
+officers see only referrals addressed to their agency (once sent) and what those referrals need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from slrt.accounts.models import Role, User
+from slrt.extensions import db
+from slrt.intake.models import Case, Household, Need, Person
+from slrt.referrals.models import Referral, ReferralStatus
+
+M = TypeVar("M")
+
+# Referrals an agency never sees: still being written or approved at the desk.
+UNSENT = (ReferralStatus.DRAFT, ReferralStatus.AWAITING_APPROVAL)
+
+
+def region_clause(column: Any, prefix: str | None) -> sa.ColumnElement[bool]:
+    """`column` lies in region `prefix` (the region itself or anything below it)."""
+    if not prefix:
+        return sa.true()
+    return sa.or_(column == prefix, column.startswith(prefix + ".", autoescape=True))
+
+
+def _agency_referrals(user: User) -> sa.Select:
+    return sa.select(Referral.case_id).where(
+        Referral.agency_id == user.agency_id, Referral.status.not_in(UNSENT)
+    )
+
+
+def scope_clause(model: type, user: User) -> sa.ColumnElement[bool]:
+    """The WHERE clause that keeps `model` rows to what `user` may see."""
+    if not user.is_authenticated or not user.active:
+        return sa.false()
+    if user.role is Role.AGENCY:
+        if user.agency_id is None:
+            return sa.false()
+        cases = _agency_referrals(user)
+        if model is Referral:
+            return sa.and_(Referral.agency_id == user.agency_id, Referral.status.not_in(UNSENT))
+        if model is Case:
+            return Case.id.in_(cases)
+        if model is Need:
+            return Need.case_id.in_(cases)
+        if model is Household:
+            return Household.id.in_(sa.select(Case.household_id).where(Case.id.in_(cases)))
+        if model is Person:
+            reporters = sa.select(Case.reporter_id).where(Case.id.in_(cases), Case.anonymous.is_(False))
+            concerned = sa.select(Need.person_id).where(Need.case_id.in_(cases))
+            return sa.or_(Person.id.in_(reporters), Person.id.in_(concerned))
+        raise LookupError(f"no scope rule for {model.__name__}")
+    prefix = user.scope_region_code
+    if model is Need:
+        return Need.case_id.in_(sa.select(Case.id).where(region_clause(Case.village_code, prefix)))
+    column = getattr(model, "village_code", None)
+    if column is None:
+        raise LookupError(f"no scope rule for {model.__name__}")
+    return region_clause(column, prefix)
+
+
+def visible(model: type[M], user: User | None = None) -> sa.Select[tuple[M]]:
+    """`select(model)` filtered to the user's scope: start every list query here."""
+    user = user or current_user
+    return sa.select(model).where(scope_clause(model, user))
+
+
+def can_view(user: User, obj: Any) -> bool:
+    model = type(obj)
+    return (
+        db.session.scalar(sa.select(model.id).where(model.id == obj.id, scope_clause(model, user)))
+        is not None
+    )
+
+
+def get_or_404(model: type[M], ident: Any, user: User | None = None) -> M:
+    """Loads one record in the user's scope; outside it, or missing, is the same 404."""
+    user = user or current_user
+    obj = db.session.scalar(visible(model, user).where(model.id == ident))
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def roles_required(*roles: Role) -> Callable:
+    """View decorator: the logged-in user must have one of these roles (else 403)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from slrt.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,49 @@
+"""The audit trail: who did what to which object, when, from where. Append-only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy.orm import Mapped, mapped_column
+
+from slrt.core.db import utcnow
+from slrt.extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    object_type: Mapped[str | None] = mapped_column(sa.String(40))
+    object_id: Mapped[str | None] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+
+
+def audit(
+    action: str, obj: Any = None, *, actor: Any = None, detail: dict[str, Any] | None = None
+) -> AuditEvent:
+    """Adds an audit row to the current transaction (it commits or rolls back with the change)."""
+    if hasattr(obj, "_get_current_object"):  # current_user is a proxy
+        obj = obj._get_current_object()
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        object_type=getattr(obj, "__tablename__", None),
+        object_id=str(obj.id) if obj is not None and getattr(obj, "id", None) is not None else None,
+        ip=request.remote_addr if has_request_context() else None,
+        detail=detail,
+    )
+    db.session.add(event)
+    return event

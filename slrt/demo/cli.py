@@ -1,0 +1,18 @@
+import click
+from flask.cli import AppGroup
+
+from slrt.demo import run_steps
+from slrt.demo.foundation import DEMO_PASSWORD
+from slrt.extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@demo_cli.command("seed")
+def seed() -> None:
+    """Create the demo regency, its desks, agencies, users and cases (idempotent)."""
+    ctx = run_steps()
+    db.session.commit()
+    click.echo(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):")
+    for username, role, where in ctx.get("logins", []):
+        click.echo(f"  {username:<12} {role:<12} {where}")

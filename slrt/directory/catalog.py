@@ -1,0 +1,109 @@
+"""The seed catalogue: need taxonomy and services, from a JSON data file.
+
+Loading validates the whole file first and changes nothing when any row is wrong; loading the
+same file again changes nothing (upsert by stable code).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from slrt.directory.models import NeedCategory, Service
+from slrt.extensions import db
+
+DEFAULT_PATH = Path(__file__).parent / "data" / "catalog.json"
+
+
+class CatalogError(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def read_catalog(path: Path | str = DEFAULT_PATH) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CatalogError([f"{path}: {exc}"]) from exc
+    problems = validate_catalog(data)
+    if problems:
+        raise CatalogError(problems)
+    return data
+
+
+def validate_catalog(data: Any) -> list[str]:
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        return ["the file must hold a JSON object with 'needs' and 'services'"]
+    needs = data.get("needs")
+    services = data.get("services")
+    if not isinstance(needs, list) or not isinstance(services, list):
+        return ["'needs' and 'services' must be lists"]
+    need_codes: set[str] = set()
+    for i, need in enumerate(needs):
+        where = f"needs[{i}]"
+        if not isinstance(need, dict) or not isinstance(need.get("code"), str) or not need.get("name"):
+            problems.append(f"{where}: needs a 'code' and a 'name'")
+            continue
+        if need["code"] in need_codes:
+            problems.append(f"{where}: duplicate code {need['code']}")
+        need_codes.add(need["code"])
+    service_codes: set[str] = set()
+    for i, svc in enumerate(services):
+        where = f"services[{i}]"
+        if not isinstance(svc, dict) or not isinstance(svc.get("code"), str) or not svc.get("name"):
+            problems.append(f"{where}: needs a 'code' and a 'name'")
+            continue
+        where = f"services[{i}] ({svc['code']})"
+        if svc["code"] in service_codes:
+            problems.append(f"{where}: duplicate code")
+        service_codes.add(svc["code"])
+        for code in svc.get("needs", []):
+            if code not in need_codes:
+                problems.append(f"{where}: unknown need {code!r}")
+        sla = svc.get("sla", [3, 14])
+        if (
+            not isinstance(sla, list)
+            or len(sla) != 2
+            or not all(isinstance(d, int) for d in sla)
+            or sla[0] < 0
+            or sla[1] < 1
+        ):
+            problems.append(f"{where}: 'sla' must be [respond_days >= 0, resolve_days >= 1]")
+    return problems
+
+
+def load_catalog(path: Path | str = DEFAULT_PATH) -> dict[str, int]:
+    """Upserts the catalogue; the caller commits. Returns counts of created rows."""
+    data = read_catalog(path)
+    created = {"needs": 0, "services": 0}
+    for position, row in enumerate(data["needs"]):
+        need = db.session.get(NeedCategory, row["code"])
+        if need is None:
+            need = NeedCategory(code=row["code"])
+            db.session.add(need)
+            created["needs"] += 1
+        need.name, need.name_en = row["name"], row.get("name_en")
+        need.description = row.get("description")
+        need.fast_track = bool(row.get("fast_track", False))
+        need.position = position
+    for row in data["services"]:
+        svc = db.session.scalar(sa.select(Service).where(Service.code == row["code"]))
+        if svc is None:
+            svc = Service(code=row["code"])
+            db.session.add(svc)
+            created["services"] += 1
+        svc.name = row["name"]
+        svc.description = row.get("description")
+        svc.required_documents = list(row.get("documents", []))
+        svc.needs = list(row.get("needs", []))
+        svc.sla_respond_days, svc.sla_resolve_days = row.get("sla", [3, 14])
+        svc.needs_nik = bool(row.get("needs_nik", False))
+        svc.urgent = bool(row.get("urgent", False))
+        svc.default_agency_code = row.get("agency")
+    db.session.flush()
+    return created

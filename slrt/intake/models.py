@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from slrt.core.db import enum_column, utcnow
+from slrt.core.nik import NikMissingReason
+from slrt.extensions import db
+
+
+class Sex(enum.StrEnum):
+    MALE = "L"
+    FEMALE = "P"
+
+
+class Disability(enum.StrEnum):
+    NONE = "none"
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+class Schooling(enum.StrEnum):
+    IN_SCHOOL = "in_school"
+    NOT_IN_SCHOOL = "not_in_school"
+    FINISHED = "finished"  # finished 12 years of school
+
+
+class Relationship(enum.StrEnum):
+    HEAD = "head"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    GRANDCHILD = "grandchild"
+    OTHER = "other"
+
+
+class Channel(enum.StrEnum):
+    WALK_IN = "walk_in"
+    HOME_VISIT = "home_visit"
+    PHONE = "phone"
+    ONLINE = "online"
+
+
+class CaseType(enum.StrEnum):
+    QUESTION = "question"
+    COMPLAINT = "complaint"
+    NEED = "need"
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ConsentBy(enum.StrEnum):
+    SELF = "self"
+    GUARDIAN = "guardian"
+
+
+SEX_LABELS = {Sex.MALE: _l("Laki-laki"), Sex.FEMALE: _l("Perempuan")}
+DISABILITY_LABELS = {
+    Disability.NONE: _l("Tidak ada"),
+    Disability.MILD: _l("Ringan"),
+    Disability.MODERATE: _l("Sedang"),
+    Disability.SEVERE: _l("Berat"),
+}
+SCHOOLING_LABELS = {
+    Schooling.IN_SCHOOL: _l("Sedang sekolah"),
+    Schooling.NOT_IN_SCHOOL: _l("Tidak/putus sekolah"),
+    Schooling.FINISHED: _l("Sudah tamat 12 tahun"),
+}
+RELATIONSHIP_LABELS = {
+    Relationship.HEAD: _l("Kepala keluarga"),
+    Relationship.SPOUSE: _l("Istri/suami"),
+    Relationship.CHILD: _l("Anak"),
+    Relationship.PARENT: _l("Orang tua/mertua"),
+    Relationship.GRANDCHILD: _l("Cucu"),
+    Relationship.OTHER: _l("Lainnya"),
+}
+CHANNEL_LABELS = {
+    Channel.WALK_IN: _l("Datang langsung"),
+    Channel.HOME_VISIT: _l("Kunjungan rumah"),
+    Channel.PHONE: _l("Telepon"),
+    Channel.ONLINE: _l("Daring"),
+}
+CASE_TYPE_LABELS = {
+    CaseType.QUESTION: _l("Pertanyaan"),
+    CaseType.COMPLAINT: _l("Pengaduan"),
+    CaseType.NEED: _l("Kebutuhan"),
+}
+CASE_STATUS_LABELS = {CaseStatus.OPEN: _l("Terbuka"), CaseStatus.CLOSED: _l("Selesai")}
+
+
+class Household(db.Model):
+    """A family as the desk knows it. No. KK is an attribute, never an identity key: it changes."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kk_number: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    village_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    rt: Mapped[str | None] = mapped_column(sa.String(3))
+    rw: Mapped[str | None] = mapped_column(sa.String(3))
+    street: Mapped[str | None] = mapped_column(sa.String(255))
+    in_dtsen: Mapped[bool | None]  # None: not yet checked
+    desil: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    programmes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)  # PKH, BPNT, PBI-JK, PIP, ...
+    house_uninhabitable: Mapped[bool | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    members = relationship("Person", back_populates="household", order_by="Person.id")
+    village = relationship("Region", lazy="joined")
+
+    __table_args__ = (sa.CheckConstraint("desil IS NULL OR desil BETWEEN 1 AND 10", name="desil_range"),)
+
+
+class Person(db.Model):
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique when present; many poor residents have none, and the desk still serves them.
+    nik: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
+    nik_missing_reason: Mapped[NikMissingReason | None] = mapped_column(
+        enum_column(NikMissingReason, "nik_missing_reason")
+    )
+    name: Mapped[str] = mapped_column(sa.String(160))
+    # Lower-cased, accent-free copy of the name for searching (see intake.services).
+    name_search: Mapped[str] = mapped_column(sa.String(160), index=True, default="")
+    birth_date: Mapped[date | None]
+    sex: Mapped[Sex | None] = mapped_column(enum_column(Sex, "sex"))
+    phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    disability: Mapped[Disability] = mapped_column(
+        enum_column(Disability, "disability"), default=Disability.NONE
+    )
+    pregnant: Mapped[bool | None]
+    schooling: Mapped[Schooling | None] = mapped_column(enum_column(Schooling, "schooling"))
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    relationship_to_head: Mapped[Relationship | None] = mapped_column(
+        enum_column(Relationship, "relationship")
+    )
+    # The village whose desks may see this person (the household's, or where the case was taken).
+    village_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    household = relationship(Household, back_populates="members")
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        b = self.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+
+class Case(db.Model):
+    """One visit or report, with a public tracking code."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(sa.String(11), unique=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
+    type: Mapped[CaseType] = mapped_column(enum_column(CaseType, "case_type"))
+    status: Mapped[CaseStatus] = mapped_column(
+        enum_column(CaseStatus, "case_status"), default=CaseStatus.OPEN
+    )
+    office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"), index=True)
+    # The scope key: the village whose desk owns the case.
+    village_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    summary: Mapped[str | None] = mapped_column(sa.Text)
+    urgent: Mapped[bool] = mapped_column(default=False)  # fast-track queue card
+    urgency_reason: Mapped[str | None] = mapped_column(sa.String(255))
+    consent_given: Mapped[bool] = mapped_column(default=False)
+    consent_by: Mapped[ConsentBy | None] = mapped_column(enum_column(ConsentBy, "consent_by"))
+    consent_at: Mapped[datetime | None]
+    confidential: Mapped[bool] = mapped_column(default=False)  # rahasia: never public
+    anonymous: Mapped[bool] = mapped_column(default=False)  # reporter hidden from the agency
+    answer: Mapped[str | None] = mapped_column(sa.Text)  # questions answered at the desk
+    outcome: Mapped[str | None] = mapped_column(sa.Text)
+    closed_at: Mapped[datetime | None]
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    office = relationship("Office", lazy="joined")
+    reporter = relationship(Person, foreign_keys=[reporter_id])
+    household = relationship(Household)
+    needs = relationship("Need", back_populates="case", order_by="Need.id", cascade="all, delete-orphan")
+    created_by = relationship("User")
+
+
+class Need(db.Model):
+    __tablename__ = "needs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    category_code: Mapped[str] = mapped_column(sa.ForeignKey("need_categories.code"), index=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+
+    case = relationship(Case, back_populates="needs")
+    category = relationship("NeedCategory", lazy="joined")
+    person = relationship(Person)

@@ -1,0 +1,8 @@
+"""Imports every model module, so SQLAlchemy's metadata and Alembic see the whole schema."""
+
+from slrt.accounts.models import ApiToken, User  # noqa: F401
+from slrt.core.audit import AuditEvent  # noqa: F401
+from slrt.directory.models import Agency, NeedCategory, Office, Service  # noqa: F401
+from slrt.intake.models import Case, Household, Need, Person  # noqa: F401
+from slrt.referrals.models import Referral, ReferralEvent  # noqa: F401
+from slrt.regions.models import Region  # noqa: F401

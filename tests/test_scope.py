@@ -1,0 +1,86 @@
+"""The most important rule: a record outside the user's scope answers 404, on every route."""
+
+import pytest
+
+from tests.factories import World
+
+# Route argument -> which object of the *other* village to ask for.
+OBJECTS = {
+    "case_id": lambda w, key: getattr(w, f"case_{key}").id,
+    "household_id": lambda w, key: getattr(w, f"case_{key}").household_id,
+    "person_id": lambda w, key: getattr(w, f"case_{key}").reporter_id,
+    "need_id": lambda w, key: getattr(w, f"case_{key}").needs[0].id,
+    "referral_id": lambda w, key: getattr(w, f"referral_{key}").id,
+}
+SKIP_ARGS = {"user_id", "code", "filename", "lang"}  # not scoped records: tested elsewhere
+
+
+def scoped_rules(app):
+    for rule in app.url_map.iter_rules():
+        args = set(rule.arguments)
+        if not args & OBJECTS.keys():
+            assert args <= SKIP_ARGS | {"token"}, f"{rule.rule}: add a scope expectation for {args}"
+            continue
+        unknown = args - OBJECTS.keys() - SKIP_ARGS
+        assert not unknown, f"{rule.rule}: add a scope expectation for {unknown}"
+        yield rule
+
+
+def url_for_rule(rule, world: World, key: str) -> str:
+    values = {arg: OBJECTS[arg](world, key) for arg in rule.arguments if arg in OBJECTS}
+    return rule.build(values)[1]
+
+
+def call(client, auth, rule, url):
+    if "GET" in rule.methods:
+        return client.get(url)
+    return client.post(url, data={"csrf_token": auth.csrf("/")})
+
+
+@pytest.mark.parametrize("who", ["desk_a", "coordinator_a"])
+def test_village_a_gets_404_for_village_b_on_every_route_with_an_id(app, client, auth, world, who):
+    auth.login(world.users[who].username)
+    checked = 0
+    for rule in scoped_rules(app):
+        own = call(client, auth, rule, url_for_rule(rule, world, "a"))
+        other = call(client, auth, rule, url_for_rule(rule, world, "b"))
+        if own.status_code == 403:  # the role may not use this route at all
+            assert other.status_code == 403, rule.rule
+            continue
+        assert other.status_code == 404, f"{rule.rule} leaked village B to {who}: {other.status_code}"
+        checked += 1
+    assert checked >= 3
+
+
+def test_regency_user_sees_both_villages_but_not_another_regency(app, client, auth, world):
+    auth.login("slrt.bdg")
+    assert client.get(f"/cases/{world.case_a.id}").status_code == 200
+    assert client.get(f"/cases/{world.case_b.id}").status_code == 200
+    assert client.get(f"/cases/{world.case_other.id}").status_code == 404
+
+
+def test_agency_user_sees_only_cases_referred_to_its_agency(app, client, auth, world):
+    auth.login("dinsos")
+    assert client.get(f"/cases/{world.case_a.id}").status_code == 200
+    assert client.get(f"/cases/{world.case_b.id}").status_code == 404
+    assert client.get(f"/persons/{world.case_b.reporter_id}").status_code == 404
+
+
+def test_province_admin_scope(app, client, auth, world):
+    auth.login("admin.jabar")
+    assert client.get(f"/cases/{world.case_other.id}").status_code == 200
+    client.post("/logout", data={"csrf_token": auth.csrf("/")})
+    auth.login("admin.jatim")
+    assert client.get(f"/cases/{world.case_a.id}").status_code == 404
+
+
+def test_lists_on_the_home_page_are_filtered(app, client, auth, world):
+    auth.login("desk.a")
+    html = client.get("/").get_data(as_text=True)
+    assert world.case_a.tracking_code[:4] in html
+    assert "Budi Santoso" not in html and "Joko" not in html
+
+
+def test_anonymous_visitor_is_sent_to_login(client, world):
+    response = client.get(f"/cases/{world.case_a.id}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
