@@ -204,7 +204,7 @@ def upgrade():
 
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('tracking_code', sa.String(length=11), nullable=False),
+    sa.Column('tracking_code', sa.String(length=12), nullable=False),
     sa.Column('channel', sa.Enum('walk_in', 'home_visit', 'phone', 'online', name='channel', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('type', sa.Enum('question', 'complaint', 'need', name='case_type', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('status', sa.Enum('open', 'closed', name='case_status', native_enum=False, create_constraint=True, length=32), nullable=False),

@@ -28,7 +28,10 @@ def login() -> Any:
         result = services.authenticate(form.username.data, form.password.data)
         db.session.commit()
         if result.user is not None:
-            session.clear()
+            lang = session.get("lang")
+            session.clear()  # a fresh session at login: nothing carried over but the language
+            if lang:
+                session["lang"] = lang
             login_user(result.user)
             session.permanent = True
             target = request.args.get("next")

@@ -1,7 +1,8 @@
 """Public tracking codes: unguessable, readable over the phone, self-checking.
 
-A code is 10 Crockford base32 symbols (50 random bits) plus Crockford's mod-37 check symbol,
-printed in groups: ``7K4Q-X9MZ-P3C``. Because 37 is prime and larger than 32, the check
+A code is 11 Crockford base32 symbols plus Crockford's mod-37 check symbol, printed in groups:
+``7K4Q-X9MZ-P3CA``. New codes are drawn again until the check symbol is a plain letter or digit
+(never ``*~$=U``, awkward over the phone), which leaves 54.8 random bits, above the 50 required. Because 37 is prime and larger than 32, the check
 catches every single mistyped symbol and every swap of two neighbouring symbols. Parsing
 forgives case, spaces and hyphens, and reads O as 0 and I/L as 1, as Crockford intends.
 """
@@ -12,7 +13,7 @@ import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK_ALPHABET = ALPHABET + "*~$=U"
-DATA_LENGTH = 10
+DATA_LENGTH = 11
 _VALUE = {c: i for i, c in enumerate(CHECK_ALPHABET)}
 _ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
@@ -29,9 +30,12 @@ def check_symbol(data: str) -> str:
 
 
 def generate() -> str:
-    """A new code in its compact form (11 symbols, no hyphens)."""
-    data = "".join(secrets.choice(ALPHABET) for _ in range(DATA_LENGTH))
-    return data + check_symbol(data)
+    """A new code in its compact form (12 symbols, no hyphens)."""
+    while True:
+        data = "".join(secrets.choice(ALPHABET) for _ in range(DATA_LENGTH))
+        check = check_symbol(data)
+        if check in ALPHABET:
+            return data + check
 
 
 def normalize(text: str) -> str:
@@ -56,5 +60,5 @@ def is_valid(text: str) -> bool:
 
 
 def display(code: str) -> str:
-    """Groups of 4-4-3 for print and speech: 7K4Q-X9MZ-P3C."""
+    """Groups of four for print and speech: 7K4Q-X9MZ-P3CA."""
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"

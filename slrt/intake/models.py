@@ -164,7 +164,7 @@ class Case(db.Model):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tracking_code: Mapped[str] = mapped_column(sa.String(11), unique=True)
+    tracking_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
     type: Mapped[CaseType] = mapped_column(enum_column(CaseType, "case_type"))
     status: Mapped[CaseStatus] = mapped_column(
