@@ -34,7 +34,7 @@ def live_server(app) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
+def browser():
     path = chromium_path()
     if path is None:
         if os.environ.get("CI") == "true":
@@ -49,7 +49,7 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture()
-def page(browser, live_server):  # noqa: ANN201
+def page(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="id-ID")
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -57,7 +57,7 @@ def page(browser, live_server):  # noqa: ANN201
     context.close()
 
 
-def screenshot(page, name: str, width: int | None = None) -> Path:  # noqa: ANN001
+def screenshot(page, name: str, width: int | None = None) -> Path:
     """Saves a full-page PNG under tests/artifacts/ (look at it!). Optionally at another width."""
     ARTIFACTS.mkdir(exist_ok=True)
     if width:
@@ -67,7 +67,7 @@ def screenshot(page, name: str, width: int | None = None) -> Path:  # noqa: ANN0
     return path
 
 
-def login(page, username: str, password: str) -> None:  # noqa: ANN001
+def login(page, username: str, password: str) -> None:
     page.goto("/login")
     page.fill("#username", username)
     page.fill("#password", password)
