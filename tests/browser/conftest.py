@@ -13,8 +13,15 @@ import pytest
 from werkzeug.serving import make_server
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def chromium_path() -> str | None:
@@ -50,7 +57,9 @@ def browser():
 
 @pytest.fixture()
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="id-ID")
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1280, "height": 900}, locale="id-ID"
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
