@@ -4,7 +4,8 @@ A code is 11 Crockford base32 symbols plus Crockford's mod-37 check symbol, prin
 ``7K4Q-X9MZ-P3CA``. New codes are drawn again until the check symbol is a plain letter or digit
 (never ``*~$=U``, awkward over the phone), which leaves 54.8 random bits, above the 50
 required. Because 37 is prime and larger than 32, the check catches every single mistyped
-symbol and every swap of two neighbouring symbols. Parsing forgives case, spaces and hyphens, and reads O as 0 and I/L as 1, as Crockford intends.
+symbol and every swap of two neighbouring symbols. Parsing forgives case, spaces and
+hyphens, and reads O as 0 and I/L as 1, as Crockford intends.
 """
 
 from __future__ import annotations
