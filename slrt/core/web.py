@@ -118,6 +118,7 @@ def init_app(app: Flask) -> None:
 
         return {
             "LANGUAGES": app.config["LANGUAGES"],
+            "has_endpoint": app.view_functions.__contains__,
             "Role": Role,
             "empty_form": EmptyForm,
             "labels": {
