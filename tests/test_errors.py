@@ -1,0 +1,48 @@
+"""No stack trace ever reaches a user: errors answer in the app's style, JSON for API clients."""
+
+import pytest
+from flask import abort
+
+
+@pytest.fixture()
+def broken_app(app):
+    """Routes that fail on purpose, added once to the session's app."""
+    if "boom" not in app.view_functions:
+        app.add_url_rule("/boom", "boom", lambda: 1 / 0)
+        app.add_url_rule("/api/v1/boom", "api_boom", lambda: 1 / 0)
+        app.add_url_rule("/forbidden", "forbidden", lambda: abort(403))
+    return app
+
+
+def test_unhandled_error_shows_a_friendly_page_without_traceback(broken_app, client):
+    response = client.get("/boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Terjadi kesalahan" in html
+    assert "Traceback" not in html and "ZeroDivisionError" not in html
+
+
+def test_api_errors_answer_json(broken_app, client):
+    response = client.get("/api/v1/boom")
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "Terjadi kesalahan", "status": 500,
+                                   "message": response.get_json()["message"]}
+    assert "ZeroDivisionError" not in response.get_data(as_text=True)
+
+
+def test_json_clients_get_json_for_404_and_403(broken_app, client):
+    assert client.get("/forbidden").status_code == 403
+    response = client.get("/nope", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.get_json()["status"] == 404
+
+
+def test_english_error_page(broken_app, client):
+    client.get("/login?lang=en")
+    assert "Not found" in client.get("/nope").get_data(as_text=True)
+
+
+def test_production_cookies_are_secure():
+    from config import ProdConfig
+
+    assert ProdConfig.SESSION_COOKIE_SECURE and ProdConfig.SESSION_COOKIE_HTTPONLY
+    assert ProdConfig.SESSION_COOKIE_SAMESITE == "Lax" and ProdConfig.REMEMBER_COOKIE_SECURE
