@@ -4,14 +4,21 @@ import pytest
 from flask import abort
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def broken_app(app):
-    """Routes that fail on purpose, added once to the session's app."""
-    if "boom" not in app.view_functions:
-        app.add_url_rule("/boom", "boom", lambda: 1 / 0)
-        app.add_url_rule("/api/v1/boom", "api_boom", lambda: 1 / 0)
-        app.add_url_rule("/forbidden", "forbidden", lambda: abort(403))
-    return app
+    """A second app on the same (migrated) database, with routes that fail on purpose."""
+    from slrt import create_app
+
+    other = create_app({k: v for k, v in app.config.items() if k.isupper()})
+    other.add_url_rule("/boom", "boom", lambda: 1 / 0)
+    other.add_url_rule("/api/v1/boom", "api_boom", lambda: 1 / 0)
+    other.add_url_rule("/forbidden", "forbidden", lambda: abort(403))
+    return other
+
+
+@pytest.fixture()
+def client(broken_app):
+    return broken_app.test_client()
 
 
 def test_unhandled_error_shows_a_friendly_page_without_traceback(broken_app, client):
