@@ -84,3 +84,15 @@ def test_lists_on_the_home_page_are_filtered(app, client, auth, world):
 def test_anonymous_visitor_is_sent_to_login(client, world):
     response = client.get(f"/cases/{world.case_a.id}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_anonymous_case_hides_every_person_and_the_household_from_the_agency(app, client, auth, world):
+    from slrt.extensions import db
+
+    world.case_a.anonymous = True
+    db.session.commit()
+    auth.login("dinsos")
+    assert client.get(f"/cases/{world.case_a.id}").status_code == 200
+    assert client.get(f"/persons/{world.case_a.reporter_id}").status_code == 404
+    assert client.get(f"/persons/{world.case_a.needs[0].person_id}").status_code == 404
+    assert client.get(f"/households/{world.case_a.household_id}").status_code == 404

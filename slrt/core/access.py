@@ -55,10 +55,14 @@ def scope_clause(model: type, user: User) -> sa.ColumnElement[bool]:
         if model is Need:
             return Need.case_id.in_(cases)
         if model is Household:
-            return Household.id.in_(sa.select(Case.household_id).where(Case.id.in_(cases)))
+            named = sa.select(Case.household_id).where(Case.id.in_(cases), Case.anonymous.is_(False))
+            return Household.id.in_(named)
         if model is Person:
-            reporters = sa.select(Case.reporter_id).where(Case.id.in_(cases), Case.anonymous.is_(False))
-            concerned = sa.select(Need.person_id).where(Need.case_id.in_(cases))
+            # An anonymous case hides every person in it from the agency, not only the reporter:
+            # the person a need concerns is often the reporter or their child.
+            named = sa.select(Case.id).where(Case.id.in_(cases), Case.anonymous.is_(False))
+            reporters = sa.select(Case.reporter_id).where(Case.id.in_(named))
+            concerned = sa.select(Need.person_id).where(Need.case_id.in_(named))
             return sa.or_(Person.id.in_(reporters), Person.id.in_(concerned))
         raise LookupError(f"no scope rule for {model.__name__}")
     prefix = user.scope_region_code
