@@ -273,58 +273,60 @@ def transition(
                 )
             )
 
-    previous_agency = referral.agency
-    if rule.needs_agency:
-        referral.agency = data.agency
-        referral.agency_id = data.agency.id
-    if current is S.WAITING_CITIZEN:
-        resume_clock(referral, today)
-    if to is S.SENT:
-        set_deadlines(referral, today)
-        referral.sent_at = now
-        referral.closed_at = None
-        if referral.letter_number is None or rule.needs_agency:
-            office = office_of(referral)
-            referral.letter_number = next_letter_number(office.code if office else "SLRT", today)
-    if to is S.WAITING_CITIZEN:
-        referral.paused_since = today
-    if to is S.REJECTED:
-        referral.outcome = None
-        referral.outcome_note = data.note
-    if to is S.RESOLVED:
-        referral.outcome = data.outcome
-        referral.outcome_note = data.note
-    if to in CLOSED_STATUSES:
-        referral.closed_at = now
-        referral.citizen_informed_at = None
-    if (current, to) in workflow.REOPENING:
-        referral.citizen_informed_at = None
-    referral.status = to
-    referral.updated_at = now
-
-    event = ReferralEvent(
-        referral=referral,
-        from_status=current,
-        to_status=to,
-        actor_id=actor.id,
-        at=now,
-        note=data.note,
-        public_message=data.message,
-        reason=data.reason if rule.needs_reason else (data.outcome if rule.needs_outcome else None),
-    )
-    db.session.add(event)
-    detail: dict[str, Any] = {"from": current.value, "to": to.value}
-    if rule.needs_agency:
-        detail["agency_from"] = previous_agency.code if previous_agency else None
-        detail["agency_to"] = data.agency.code
-    if data.reason:
-        detail["reason"] = data.reason
-    if data.outcome:
-        detail["outcome"] = data.outcome
-    audit("referral.transition", referral, actor=actor, detail=detail)
-    _notify(referral, to, data.message)
-    _sync_case(referral.case, now)
+    # Queries below autoflush the changed row: a concurrent change surfaces as StaleDataError
+    # anywhere from here on, and must read as 'someone else changed it'.
     try:
+        previous_agency = referral.agency
+        if rule.needs_agency:
+            referral.agency = data.agency
+            referral.agency_id = data.agency.id
+        if current is S.WAITING_CITIZEN:
+            resume_clock(referral, today)
+        if to is S.SENT:
+            set_deadlines(referral, today)
+            referral.sent_at = now
+            referral.closed_at = None
+            if referral.letter_number is None or rule.needs_agency:
+                office = office_of(referral)
+                referral.letter_number = next_letter_number(office.code if office else "SLRT", today)
+        if to is S.WAITING_CITIZEN:
+            referral.paused_since = today
+        if to is S.REJECTED:
+            referral.outcome = None
+            referral.outcome_note = data.note
+        if to is S.RESOLVED:
+            referral.outcome = data.outcome
+            referral.outcome_note = data.note
+        if to in CLOSED_STATUSES:
+            referral.closed_at = now
+            referral.citizen_informed_at = None
+        if (current, to) in workflow.REOPENING:
+            referral.citizen_informed_at = None
+        referral.status = to
+        referral.updated_at = now
+
+        event = ReferralEvent(
+            referral=referral,
+            from_status=current,
+            to_status=to,
+            actor_id=actor.id,
+            at=now,
+            note=data.note,
+            public_message=data.message,
+            reason=data.reason if rule.needs_reason else (data.outcome if rule.needs_outcome else None),
+        )
+        db.session.add(event)
+        detail: dict[str, Any] = {"from": current.value, "to": to.value}
+        if rule.needs_agency:
+            detail["agency_from"] = previous_agency.code if previous_agency else None
+            detail["agency_to"] = data.agency.code
+        if data.reason:
+            detail["reason"] = data.reason
+        if data.outcome:
+            detail["outcome"] = data.outcome
+        audit("referral.transition", referral, actor=actor, detail=detail)
+        _notify(referral, to, data.message)
+        _sync_case(referral.case, now)
         db.session.flush()
     except StaleDataError as exc:
         raise StaleVersion() from exc
