@@ -62,11 +62,15 @@ def test_every_transition_is_allowed_exactly_where_the_table_says(world, role, a
                 event = transition(referral, requested, actor, **kwargs)
                 assert referral.status is target, (frm, requested, role)
                 assert (event.from_status, event.to_status, event.actor_id) == (frm, target, actor.id)
-                assert db.session.scalar(
-                    sa.select(sa.func.count(AuditEvent.id)).where(
-                        AuditEvent.action == "referral.transition", AuditEvent.object_id == str(referral.id)
+                assert (
+                    db.session.scalar(
+                        sa.select(sa.func.count(AuditEvent.id)).where(
+                            AuditEvent.action == "referral.transition",
+                            AuditEvent.object_id == str(referral.id),
+                        )
                     )
-                ) == 1
+                    == 1
+                )
                 allowed += 1
             else:
                 expected = LookupError if role is Role.AGENCY and frm in UNSENT else TransitionNotAllowed
