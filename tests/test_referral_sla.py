@@ -75,7 +75,7 @@ def _overdue_world(world):
 
 
 def test_sweep_marks_breaches_and_notifies_once_even_when_run_twice(world):
-    late_answer, late_work, on_time = _overdue_world(world)
+    late_answer, late_work, _on_time = _overdue_world(world)
     first = sweep(today=date(2026, 11, 23))
     assert sorted(first.referral_ids) == sorted([late_answer.id, late_work.id])
     recipients = db.session.scalars(
@@ -148,7 +148,7 @@ def smtp_server(app):
 
 
 def test_an_email_is_received_by_a_real_smtp_server(world, smtp_server, runner):
-    late_answer, _, _ = _overdue_world(world)
+    _overdue_world(world)
     sweep()
     db.session.commit()
     result = runner.invoke(args=["notifications", "send"])
