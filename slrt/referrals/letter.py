@@ -5,6 +5,7 @@ deadlines and a QR code to the public status page."""
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 import segno
@@ -18,6 +19,8 @@ from slrt.referrals.models import Referral
 from slrt.referrals.services import office_of, public_status_url
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# fpdf2's font subsetting logs every glyph at INFO; the app logs at INFO.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def _pdf() -> FPDF:
@@ -33,7 +36,7 @@ def _pdf() -> FPDF:
 def _row(pdf: FPDF, label: str, value: str | None) -> None:
     pdf.set_font("DejaVu", "", 10)
     pdf.cell(50, 6, label)
-    pdf.multi_cell(0, 6, f": {value or '–'}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, f": {value or '–'}", align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def render_letter(referral: Referral, hide_reporter: bool) -> bytes:

@@ -79,7 +79,8 @@ def available_actions(referral: Referral, user: User) -> list[Action]:
             ACTION_LABELS.get((referral.status, to)) or TARGET_LABELS.get(to) or REFERRAL_STATUS_LABELS[to]
         )
         rule = workflow.TRANSITIONS[(referral.status, to)]
-        actions.append(Action(to, str(label), rule, to in PRIMARY, to in (S.CANCELLED, S.REJECTED)))
+        primary = to in PRIMARY and (referral.status, to) not in workflow.REOPENING
+        actions.append(Action(to, str(label), rule, primary, to in (S.CANCELLED, S.REJECTED)))
     actions.sort(key=lambda a: (not a.primary, a.danger))
     return actions
 
