@@ -214,3 +214,11 @@ def test_a_crash_midway_leaves_the_old_state_and_no_history(app, world):
     assert fresh.status is S.SENT
     assert db.session.scalar(sa.select(sa.func.count(ReferralEvent.id))) == 0
     assert not db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "referral.transition"))
+
+
+def test_a_referral_without_an_agency_cannot_be_sent(world):
+    referral = referral_in(world, S.DRAFT)
+    referral.agency = None
+    with pytest.raises(ValidationFailed) as err:
+        transition(referral, "sent", world.users["desk_a"])
+    assert "agency_id" in err.value.errors and referral.status is S.DRAFT

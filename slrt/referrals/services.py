@@ -213,6 +213,8 @@ def _check_input(referral: Referral, rule: workflow.Rule, to: S, data: _Input) -
             errors.setdefault("agency_id", []).append(
                 _("Pilih lembaga lain: lembaga ini sudah mengembalikan rujukan.")
             )
+    if to in (S.SENT, S.AWAITING_APPROVAL) and not rule.needs_agency and referral.agency_id is None:
+        errors.setdefault("agency_id", []).append(_("Tentukan dulu lembaga penerima rujukan ini."))
     if errors:
         raise ValidationFailed(errors)
 
