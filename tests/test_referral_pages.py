@@ -221,3 +221,14 @@ def test_coordinator_of_another_office_with_approval(client, auth, world):
     auth.login("desk.c")
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Ajukan persetujuan" in html and "Kirim ke lembaga" not in html
+
+
+def test_inbox_pages_through_many_referrals(client, auth, world):
+    for _ in range(30):
+        referral_in(world, S.SENT)
+    db.session.commit()
+    auth.login("dinsos")
+    first = client.get("/referrals/inbox?urgent=0").get_data(as_text=True)
+    assert "Halaman 1 dari 2" in first and "page=2" in first and "urgent=0" in first
+    second = client.get("/referrals/inbox?page=2")
+    assert second.status_code == 200 and "Halaman 2 dari 2" in second.get_data(as_text=True)
