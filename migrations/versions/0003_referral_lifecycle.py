@@ -78,8 +78,10 @@ def upgrade():
         batch_op.add_column(sa.Column('respond_risk_from', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('resolve_risk_from', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('citizen_informed_at', slrt.core.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_index('ix_referrals_agency_status', ['agency_id', 'status', 'updated_at'], unique=False)
+        batch_op.create_index('ix_referrals_agency_inbox', ['agency_id', 'urgent', 'updated_at', 'id'], unique=False)
         batch_op.create_index('ix_referrals_resolve_clock', ['resolve_due'], unique=False, postgresql_where=sa.text("status IN ('accepted', 'in_progress')"), sqlite_where=sa.text("status IN ('accepted', 'in_progress')"))
+        batch_op.create_index('ix_referrals_respond_risk', ['respond_risk_from'], unique=False, postgresql_where=sa.text("status = 'sent'"), sqlite_where=sa.text("status = 'sent'"))
+        batch_op.create_index('ix_referrals_resolve_risk', ['resolve_risk_from'], unique=False, postgresql_where=sa.text("status IN ('accepted', 'in_progress')"), sqlite_where=sa.text("status IN ('accepted', 'in_progress')"))
         batch_op.create_index('ix_referrals_respond_clock', ['respond_due'], unique=False, postgresql_where=sa.text("status = 'sent'"), sqlite_where=sa.text("status = 'sent'"))
 
     # ### end Alembic commands ###
@@ -90,7 +92,9 @@ def downgrade():
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.drop_index('ix_referrals_respond_clock', postgresql_where=sa.text("status = 'sent'"), sqlite_where=sa.text("status = 'sent'"))
         batch_op.drop_index('ix_referrals_resolve_clock', postgresql_where=sa.text("status IN ('accepted', 'in_progress')"), sqlite_where=sa.text("status IN ('accepted', 'in_progress')"))
-        batch_op.drop_index('ix_referrals_agency_status')
+        batch_op.drop_index('ix_referrals_agency_inbox')
+        batch_op.drop_index('ix_referrals_resolve_risk')
+        batch_op.drop_index('ix_referrals_respond_risk')
         batch_op.drop_column('citizen_informed_at')
         batch_op.drop_column('resolve_risk_from')
         batch_op.drop_column('respond_risk_from')

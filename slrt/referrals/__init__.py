@@ -40,6 +40,7 @@ def init_app(app):
 
     app.add_template_global(home.referral_home_data)
     app.add_template_global(referral_actions)
+    app.add_template_global(views.count_label)
     app.add_template_global(views.agency_choices, "referral_agency_choices")
     app.add_template_global(referral_deadline)
 

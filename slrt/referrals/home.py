@@ -21,7 +21,9 @@ LIMIT = 20
 
 
 def _count(query: sa.Select) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    from slrt.referrals.views import capped_count
+
+    return capped_count(query)
 
 
 def _rows(query: sa.Select) -> list[Referral]:

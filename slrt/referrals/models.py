@@ -141,8 +141,22 @@ class Referral(db.Model):
             postgresql_where=sa.text("status IN ('accepted', 'in_progress')"),
             sqlite_where=sa.text("status IN ('accepted', 'in_progress')"),
         ),
-        # The agency inbox: newest first within one agency.
-        sa.Index("ix_referrals_agency_status", "agency_id", "status", "updated_at"),
+        # "At risk" lists and counts, likewise only over running clocks.
+        sa.Index(
+            "ix_referrals_respond_risk",
+            "respond_risk_from",
+            postgresql_where=sa.text("status = 'sent'"),
+            sqlite_where=sa.text("status = 'sent'"),
+        ),
+        sa.Index(
+            "ix_referrals_resolve_risk",
+            "resolve_risk_from",
+            postgresql_where=sa.text("status IN ('accepted', 'in_progress')"),
+            sqlite_where=sa.text("status IN ('accepted', 'in_progress')"),
+        ),
+        # The agency inbox in its display order (urgent first, then most recently changed): the
+        # first page is read straight off this index, whatever the agency's volume.
+        sa.Index("ix_referrals_agency_inbox", "agency_id", "urgent", "updated_at", "id"),
     )
 
     case = relationship("Case", backref=sa.orm.backref("referrals", order_by="Referral.id"))

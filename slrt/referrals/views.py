@@ -31,6 +31,20 @@ from slrt.regions.models import Region
 bp = Blueprint("referrals", __name__)
 
 PER_PAGE = 25
+# Counting every row of a busy agency costs more than the page itself; past this, say "1.000+".
+COUNT_CAP = 1000
+
+
+def capped_count(query: sa.Select) -> int:
+    """The number of rows, counted up to COUNT_CAP + 1 (read off an index, not the whole table)."""
+    limited = query.order_by(None).with_only_columns(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
+
+
+def count_label(n: int) -> str:
+    from flask_babel import format_number
+
+    return format_number(n) if n <= COUNT_CAP else format_number(COUNT_CAP) + "+"
 
 ACTION_LABELS = {
     (S.DRAFT, S.AWAITING_APPROVAL): _l("Ajukan persetujuan"),
@@ -247,7 +261,7 @@ def _list_options(query: sa.Select) -> sa.Select:
 
 def _page(query: sa.Select) -> tuple[list[Referral], int, int]:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    total = capped_count(query)
     rows = db.session.scalars(_list_options(query).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return list(rows), total, page
 
@@ -312,7 +326,7 @@ def inbox_counts(user: User) -> dict[str, int]:
     base = visible(Referral, user)
 
     def count(clause: Any) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(base.where(clause).subquery()))
+        return capped_count(base.where(clause))
 
     return {
         "new": count(Referral.status == S.SENT),
