@@ -2,6 +2,7 @@
 agency accepts and resolves, and the desk sees the feedback (umpan balik)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from slrt.extensions import db
 from slrt.referrals.models import ReferralStatus
@@ -13,7 +14,11 @@ VILLAGE_C = "32.04.05.2003"
 
 
 def _as(page, username):
-    page.context.clear_cookies()
+    """Log out through the page (as a person would), then log in as someone else."""
+    logout = page.locator("form[action='/logout'] button")
+    if logout.count():
+        logout.click()
+        page.wait_for_url(lambda url: "/login" in url)
     login(page, username, PASSWORD)
 
 
@@ -31,7 +36,7 @@ def test_desk_approval_agency_accepts_and_resolves_desk_sees_feedback(page, worl
     page.goto(f"/cases/{case.id}")
     page.get_by_text("Ajukan persetujuan").first.click()
     page.locator("#referrals form button[type=submit]").first.click()
-    assert page.locator("#referrals .badge-awaiting_approval").first.is_visible()
+    expect(page.locator("#referrals .badge-awaiting_approval").first).to_be_visible()
     for width in (360, 1280):
         screenshot(page, f"referral-case-awaiting-{width}", width)
 
@@ -43,12 +48,12 @@ def test_desk_approval_agency_accepts_and_resolves_desk_sees_feedback(page, worl
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_text("Setujui dan kirim").first.click()
     page.locator("form button[type=submit]:has-text('Setujui dan kirim')").first.click()
-    assert page.get_by_text("Tidak ada rujukan yang menunggu persetujuan").is_visible()
+    expect(page.get_by_text("Tidak ada rujukan yang menunggu persetujuan")).to_be_visible()
 
     # 3. The agency finds it in its inbox, accepts, then resolves with an outcome.
     _as(page, "dinsos")
     page.goto("/referrals/inbox")
-    assert page.get_by_text("Bantuan Pangan Non Tunai").first.is_visible()
+    expect(page.get_by_text("Bantuan Pangan Non Tunai").first).to_be_visible()
     for width in (360, 1280):
         screenshot(page, f"referral-inbox-{width}", width)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -56,31 +61,32 @@ def test_desk_approval_agency_accepts_and_resolves_desk_sees_feedback(page, worl
     page.get_by_text("Terima rujukan").first.click()
     page.fill(f"#message-accepted-{referral.id}", "Rujukan diterima, kami proses minggu ini.")
     page.locator("form button[type=submit]:has-text('Terima rujukan')").click()
-    assert page.locator("#referral-status").inner_text() == "Diterima lembaga"
+    expect(page.locator("#referral-status")).to_have_text("Diterima lembaga")
     page.get_by_text("Selesai: catat hasil").first.click()
     page.select_option(f"#outcome-resolved-{referral.id}", "granted")
     page.fill(f"#note-resolved-{referral.id}", "Masuk daftar penerima BPNT mulai bulan depan.")
     page.locator("form button[type=submit]:has-text('Selesai: catat hasil')").click()
-    assert page.locator("#referral-status").inner_text() == "Selesai ditangani"
+    expect(page.locator("#referral-status")).to_have_text("Selesai ditangani")
     for width in (360, 1280):
         screenshot(page, f"referral-detail-agency-{width}", width)
 
     # 4. The desk sees the feedback on its home page and on the case.
     _as(page, "desk.c")
-    assert page.get_by_role("heading", name="Rujukan menunggu desk").is_visible()
+    expect(page.get_by_role("heading", name="Rujukan menunggu desk")).to_be_visible()
     for width in (360, 1280):
         screenshot(page, f"referral-desk-home-{width}", width)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"/cases/{case.id}")
-    feedback = page.locator(".ref-feedback-line").first.inner_text()
-    assert "Bantuan disetujui" in feedback and "Masuk daftar penerima BPNT" in feedback
+    feedback = page.locator(".ref-feedback-line").first
+    expect(feedback).to_contain_text("Bantuan disetujui")
+    expect(feedback).to_contain_text("Masuk daftar penerima BPNT")
     for width in (360, 1280):
         screenshot(page, f"referral-case-feedback-{width}", width)
     page.set_viewport_size({"width": 360, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.goto(f"/referrals/{referral.id}")
-    assert page.get_by_text("Umpan balik dari lembaga").is_visible()
+    expect(page.get_by_text("Umpan balik dari lembaga")).to_be_visible()
     page.get_by_text("Tandai: warga sudah diberi tahu").click()
-    assert page.get_by_text("warga sudah diberi tahu hasilnya").is_visible()
+    expect(page.get_by_text("warga sudah diberi tahu hasilnya")).to_be_visible()
     for width in (360, 1280):
         screenshot(page, f"referral-detail-desk-{width}", width)
