@@ -1,5 +1,55 @@
 """Referral lifecycle: approval, sending, agency handling, feedback, deadlines."""
 
+from __future__ import annotations
+
+from typing import Any
+
 
 def init_app(app):
-    """Nothing registered yet: the feature lands with its issue."""
+    from slrt import notifications
+    from slrt.api.openapi import add_paths
+    from slrt.extensions import csrf
+    from slrt.referrals import api, cli, home, views
+    from slrt.referrals.models import (
+        BREACH_KIND_LABELS,
+        DEADLINE_LABELS,
+        OUTCOME_LABELS,
+        REJECT_REASON_LABELS,
+        Referral,
+    )
+    from slrt.referrals.services import deadline_of, deadline_status
+
+    app.register_blueprint(views.bp)
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
+    add_paths(api.OPENAPI_PATHS, api.OPENAPI_SCHEMAS)
+    app.cli.add_command(cli.sla_cli)
+    notifications.init_app(app)
+
+    def referral_deadline(referral: Referral) -> dict[str, Any] | None:
+        status = deadline_status(referral)
+        if status is None:
+            return None
+        due, _risk = deadline_of(referral)
+        return {"status": status.value, "label": str(DEADLINE_LABELS[status]), "due": due}
+
+    def referral_actions(referral: Referral) -> list:
+        from flask_login import current_user
+
+        return views.available_actions(referral, current_user)
+
+    app.add_template_global(home.referral_home_data)
+    app.add_template_global(referral_actions)
+    app.add_template_global(views.count_label)
+    app.add_template_global(views.agency_choices, "referral_agency_choices")
+    app.add_template_global(referral_deadline)
+
+    @app.context_processor
+    def referral_labels() -> dict[str, Any]:
+        return {
+            "referral_labels": {
+                "reason": REJECT_REASON_LABELS,
+                "outcome": OUTCOME_LABELS,
+                "breach": BREACH_KIND_LABELS,
+            }
+        }

@@ -38,6 +38,54 @@ REFERRAL_STATUS_LABELS = {
 }
 
 CLOSED_STATUSES = frozenset({ReferralStatus.RESOLVED, ReferralStatus.REJECTED, ReferralStatus.CANCELLED})
+# Whose clock runs: the agency must answer while SENT, and finish while ACCEPTED or IN_PROGRESS.
+RESPOND_CLOCK = (ReferralStatus.SENT,)
+RESOLVE_CLOCK = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
+
+
+class RejectReason(enum.StrEnum):
+    NOT_ELIGIBLE = "not_eligible"
+    NOT_RESPONSIBLE = "not_responsible"
+    DUPLICATE = "duplicate"
+    INCOMPLETE_DOCUMENTS = "incomplete_documents"
+    OTHER = "other"
+
+
+REJECT_REASON_LABELS = {
+    RejectReason.NOT_ELIGIBLE: _l("Tidak memenuhi syarat"),
+    RejectReason.NOT_RESPONSIBLE: _l("Bukan wewenang lembaga kami"),
+    RejectReason.DUPLICATE: _l("Rujukan ganda"),
+    RejectReason.INCOMPLETE_DOCUMENTS: _l("Dokumen tidak lengkap"),
+    RejectReason.OTHER: _l("Alasan lain"),
+}
+
+
+class Outcome(enum.StrEnum):
+    GRANTED = "granted"
+    SERVICE_DELIVERED = "service_delivered"
+    NOT_GRANTED = "not_granted"
+
+
+OUTCOME_LABELS = {
+    Outcome.GRANTED: _l("Bantuan disetujui"),
+    Outcome.SERVICE_DELIVERED: _l("Layanan sudah diberikan"),
+    Outcome.NOT_GRANTED: _l("Tidak dapat diberikan"),
+}
+
+
+class DeadlineStatus(enum.StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OVERDUE = "overdue"
+    PAUSED = "paused"
+
+
+DEADLINE_LABELS = {
+    DeadlineStatus.ON_TRACK: _l("Sesuai jadwal"),
+    DeadlineStatus.AT_RISK: _l("Hampir jatuh tempo"),
+    DeadlineStatus.OVERDUE: _l("Terlambat"),
+    DeadlineStatus.PAUSED: _l("Tenggat dijeda"),
+}
 
 
 class Referral(db.Model):
@@ -63,6 +111,12 @@ class Referral(db.Model):
     respond_due: Mapped[date | None] = mapped_column(index=True)
     resolve_due: Mapped[date | None] = mapped_column(index=True)
     paused_since: Mapped[date | None]
+    # First day the deadline counts as "at risk" (under 25% of the working days left); stored so
+    # lists can filter on it in SQL.
+    respond_risk_from: Mapped[date | None]
+    resolve_risk_from: Mapped[date | None]
+    # When the desk told the citizen the outcome (the desk home lists what is still to tell).
+    citizen_informed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(sa.String(32))
     outcome_note: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None]
@@ -73,6 +127,37 @@ class Referral(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # The SLA sweep reads only due rows: partial indexes on the running clocks.
+        sa.Index(
+            "ix_referrals_respond_clock",
+            "respond_due",
+            postgresql_where=sa.text("status = 'sent'"),
+            sqlite_where=sa.text("status = 'sent'"),
+        ),
+        sa.Index(
+            "ix_referrals_resolve_clock",
+            "resolve_due",
+            postgresql_where=sa.text("status IN ('accepted', 'in_progress')"),
+            sqlite_where=sa.text("status IN ('accepted', 'in_progress')"),
+        ),
+        # "At risk" lists and counts, likewise only over running clocks.
+        sa.Index(
+            "ix_referrals_respond_risk",
+            "respond_risk_from",
+            postgresql_where=sa.text("status = 'sent'"),
+            sqlite_where=sa.text("status = 'sent'"),
+        ),
+        sa.Index(
+            "ix_referrals_resolve_risk",
+            "resolve_risk_from",
+            postgresql_where=sa.text("status IN ('accepted', 'in_progress')"),
+            sqlite_where=sa.text("status IN ('accepted', 'in_progress')"),
+        ),
+        # The agency inbox in its display order (urgent first, then most recently changed): the
+        # first page is read straight off this index, whatever the agency's volume.
+        sa.Index("ix_referrals_agency_inbox", "agency_id", "urgent", "updated_at", "id"),
+    )
 
     case = relationship("Case", backref=sa.orm.backref("referrals", order_by="Referral.id"))
     need = relationship("Need", backref="referrals")
@@ -103,3 +188,40 @@ class ReferralEvent(db.Model):
 
     referral = relationship(Referral, back_populates="events")
     actor = relationship("User")
+
+
+class LetterCounter(db.Model):
+    """The last letter number used per office and year; the row is locked while it is incremented."""
+
+    __tablename__ = "letter_counters"
+
+    office_code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class BreachKind(enum.StrEnum):
+    RESPOND = "respond"
+    RESOLVE = "resolve"
+
+
+BREACH_KIND_LABELS = {
+    BreachKind.RESPOND: _l("Belum dijawab lembaga"),
+    BreachKind.RESOLVE: _l("Belum selesai ditangani"),
+}
+
+
+class ReferralBreach(db.Model):
+    """One missed deadline, recorded once by the SLA sweep (so it is notified once)."""
+
+    __tablename__ = "referral_breaches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(sa.ForeignKey("referrals.id"), index=True)
+    kind: Mapped[BreachKind] = mapped_column(enum_column(BreachKind, "breach_kind"))
+    due: Mapped[date]
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    referral = relationship(Referral)
+
+    __table_args__ = (sa.UniqueConstraint("referral_id", "kind", "due", name="uq_referral_breaches_once"),)

@@ -1,0 +1,110 @@
+"""Indonesian working days: Monday to Friday, minus national holidays and cuti bersama (from the
+maintained `holidays` package) and local holidays an administrator adds (LocalHoliday).
+
+The arithmetic (`WorkCalendar`) is plain Python; `calendar_for(region)` builds one with the local
+holidays that apply to a region. Deadlines are dates in Jakarta time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from slrt.core.db import utcnow
+from slrt.extensions import db
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def local_today() -> date:
+    """The desk's 'today': the date in Jakarta."""
+    return datetime.now(JAKARTA).date()
+
+
+@lru_cache(maxsize=64)
+def national_holidays(year: int) -> frozenset[date]:
+    """National holidays and cuti bersama (government category) for one year."""
+    days = holidays.country_holidays("ID", categories=("public", "government"), language="id", years=year)
+    return frozenset(days)
+
+
+def national_holiday_names(year: int) -> dict[date, str]:
+    days = holidays.country_holidays("ID", categories=("public", "government"), language="id", years=year)
+    return dict(days)
+
+
+class WorkCalendar:
+    """Working-day arithmetic with an optional set of extra (local) holidays."""
+
+    def __init__(self, extra_holidays: Iterable[date] = ()):
+        self.extra = frozenset(extra_holidays)
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self.extra and day not in national_holidays(day.year)
+
+    def add(self, start: date, days: int) -> date:
+        """The `days`-th working day after `start` (`start` itself when days is 0)."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        day = start
+        while days:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                days -= 1
+        return day
+
+    def between(self, start: date, end: date) -> int:
+        """Working days d with start < d <= end (negative when end is before start)."""
+        if end < start:
+            return -self.between(end, start)
+        count = 0
+        day = start
+        while day < end:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                count += 1
+        return count
+
+
+class LocalHoliday(db.Model):
+    """A holiday declared locally (e.g. a regency's anniversary); region None means everywhere."""
+
+    __tablename__ = "local_holidays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    region_code: Mapped[str | None] = mapped_column(sa.ForeignKey("regions.code"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("day", "region_code", name="uq_local_holidays_day_region"),)
+
+
+def local_holidays_for(region_code: str | None) -> set[date]:
+    """Local holidays that apply to a village (or any region): its own or an enclosing region's."""
+    query = sa.select(LocalHoliday.day, LocalHoliday.region_code)
+    days = set()
+    for day, code in db.session.execute(query):
+        if code is None or (region_code and (region_code == code or region_code.startswith(code + "."))):
+            days.add(day)
+    return days
+
+
+def calendar_for(region_code: str | None) -> WorkCalendar:
+    return WorkCalendar(local_holidays_for(region_code))
+
+
+def add_working_days(start: date, days: int, region_code: str | None = None) -> date:
+    """`start` plus `days` working days for `region_code` (national and local holidays)."""
+    return calendar_for(region_code).add(start, days)
+
+
+def working_days_between(start: date, end: date, region_code: str | None = None) -> int:
+    """Working days after `start` up to and including `end` for `region_code`."""
+    return calendar_for(region_code).between(start, end)

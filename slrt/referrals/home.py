@@ -1,0 +1,67 @@
+"""What the desk home shows about referrals, per role, always through `visible()`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from slrt.accounts.models import Role
+from slrt.core.access import visible
+from slrt.core.workdays import local_today
+from slrt.extensions import db
+from slrt.intake.models import Case
+from slrt.referrals import services
+from slrt.referrals.models import Referral
+from slrt.referrals.models import ReferralStatus as S
+
+LIMIT = 20
+
+
+def _count(query: sa.Select) -> int:
+    from slrt.referrals.views import capped_count
+
+    return capped_count(query)
+
+
+def _rows(query: sa.Select) -> list[Referral]:
+    return list(
+        db.session.scalars(
+            query.options(selectinload(Referral.case).selectinload(Case.reporter)).limit(LIMIT)
+        ).all()
+    )
+
+
+def referral_home_data() -> dict[str, Any]:
+    """Counts and short lists for the home page of the logged-in user."""
+    user = current_user
+    if not user.is_authenticated:
+        return {}
+    today = local_today()
+    base = visible(Referral, user)
+    data: dict[str, Any] = {"role": user.role}
+    if user.role is Role.AGENCY:
+        from slrt.referrals.views import inbox_counts
+
+        data["inbox"] = inbox_counts(user)
+        data["overdue"] = _rows(base.where(services.overdue_clause(today)).order_by(Referral.id))
+        return data
+    waiting = base.where(
+        sa.or_(
+            Referral.status == S.RETURNED,
+            sa.and_(Referral.status.in_((S.RESOLVED, S.REJECTED)), Referral.citizen_informed_at.is_(None)),
+        )
+    ).order_by(Referral.updated_at.desc())
+    overdue = base.where(services.overdue_clause(today)).order_by(Referral.id)
+    data["waiting"] = _rows(waiting)
+    data["waiting_count"] = _count(waiting)
+    data["overdue"] = _rows(overdue)
+    data["overdue_count"] = _count(overdue)
+    data["drafts_count"] = _count(base.where(Referral.status == S.DRAFT))
+    if user.role in (Role.COORDINATOR, Role.SLRT, Role.ADMIN):
+        approvals = base.where(Referral.status == S.AWAITING_APPROVAL).order_by(Referral.updated_at)
+        data["approvals"] = _rows(approvals)
+        data["approvals_count"] = _count(approvals)
+    return data

@@ -1,0 +1,426 @@
+"""Referral pages: detail with history and actions, approvals queue, agency inbox, overdue list,
+the letter PDF, local holidays. Thin views: validate, call one service, commit once, redirect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from slrt.accounts.models import Role, User
+from slrt.accounts.services import ValidationFailed
+from slrt.core.access import get_or_404, roles_required, visible
+from slrt.core.audit import audit
+from slrt.core.web import is_safe_next
+from slrt.core.workdays import LocalHoliday, local_today
+from slrt.directory.models import Agency
+from slrt.extensions import db
+from slrt.intake.models import Case
+from slrt.referrals import services, workflow
+from slrt.referrals.forms import DeleteHolidayForm, HolidayForm, NoteForm, TransitionForm, VersionForm
+from slrt.referrals.models import REFERRAL_STATUS_LABELS, Referral, ReferralEvent
+from slrt.referrals.models import ReferralStatus as S
+from slrt.regions.models import Region
+
+bp = Blueprint("referrals", __name__)
+
+PER_PAGE = 25
+# Counting every row of a busy agency costs more than the page itself; past this, say "1.000+".
+COUNT_CAP = 1000
+
+
+def capped_count(query: sa.Select) -> int:
+    """The number of rows, counted up to COUNT_CAP + 1 (read off an index, not the whole table)."""
+    limited = query.order_by(None).with_only_columns(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
+
+
+def count_label(n: int) -> str:
+    from flask_babel import format_number
+
+    return format_number(n) if n <= COUNT_CAP else format_number(COUNT_CAP) + "+"
+
+ACTION_LABELS = {
+    (S.DRAFT, S.AWAITING_APPROVAL): _l("Ajukan persetujuan"),
+    (S.DRAFT, S.SENT): _l("Kirim ke lembaga"),
+    (S.AWAITING_APPROVAL, S.SENT): _l("Setujui dan kirim"),
+    (S.AWAITING_APPROVAL, S.DRAFT): _l("Kembalikan ke desk"),
+    (S.SENT, S.ACCEPTED): _l("Terima rujukan"),
+    (S.SENT, S.REJECTED): _l("Tolak rujukan"),
+    (S.ACCEPTED, S.IN_PROGRESS): _l("Mulai ditangani"),
+    (S.WAITING_CITIZEN, S.IN_PROGRESS): _l("Lanjutkan penanganan"),
+    (S.RETURNED, S.SENT): _l("Kirim ulang ke lembaga lain"),
+    (S.RETURNED, S.AWAITING_APPROVAL): _l("Kirim ulang ke lembaga lain (perlu persetujuan)"),
+    (S.RESOLVED, S.SENT): _l("Ajukan banding (buka kembali)"),
+    (S.REJECTED, S.SENT): _l("Ajukan banding (buka kembali)"),
+}
+TARGET_LABELS = {
+    S.CANCELLED: _l("Batalkan rujukan"),
+    S.RETURNED: _l("Kembalikan ke desk (bukan untuk kami)"),
+    S.WAITING_CITIZEN: _l("Tunggu kelengkapan dari warga"),
+    S.RESOLVED: _l("Selesai: catat hasil"),
+}
+PRIMARY = {S.SENT, S.ACCEPTED, S.RESOLVED, S.AWAITING_APPROVAL, S.IN_PROGRESS}
+
+
+@dataclass
+class Action:
+    to: S
+    label: str
+    rule: workflow.Rule
+    primary: bool
+    danger: bool
+
+
+def available_actions(referral: Referral, user: User) -> list[Action]:
+    """What `user` may do with `referral` now (the service checks again on submit)."""
+    if user.role is Role.ADMIN:
+        return []
+    approval = services.requires_approval(referral)
+    actions = []
+    for to in workflow.allowed_targets(referral.status, user.role, approval):
+        if (referral.status, to) in workflow.REOPENING:
+            closed = referral.closed_at.date() if referral.closed_at else None
+            if closed is None or (local_today() - closed).days > workflow.REOPEN_DAYS:
+                continue
+        label = (
+            ACTION_LABELS.get((referral.status, to)) or TARGET_LABELS.get(to) or REFERRAL_STATUS_LABELS[to]
+        )
+        rule = workflow.TRANSITIONS[(referral.status, to)]
+        primary = to in PRIMARY and (referral.status, to) not in workflow.REOPENING
+        actions.append(Action(to, str(label), rule, primary, to in (S.CANCELLED, S.REJECTED)))
+    actions.sort(key=lambda a: (not a.primary, a.danger))
+    return actions
+
+
+def agency_choices(referral: Referral) -> list[tuple[str, str]]:
+    agencies = db.session.scalars(
+        sa.select(Agency)
+        .where(Agency.active.is_(True), Agency.id != referral.agency_id)
+        .order_by(Agency.name)
+    ).all()
+    return [("", str(_l("— pilih lembaga —")))] + [(str(a.id), a.name) for a in agencies]
+
+
+def _back(referral: Referral, target: str | None) -> Any:
+    if is_safe_next(target):
+        return redirect(target)
+    return redirect(url_for("referrals.detail", referral_id=referral.id))
+
+
+def _flash_problems(exc: ValidationFailed) -> None:
+    for messages in exc.errors.values():
+        for message in messages:
+            flash(message, "error")
+
+
+@bp.route("/referrals/<int:referral_id>")
+@login_required
+def detail(referral_id: int) -> Any:
+    referral = get_or_404(Referral, referral_id)
+    events = db.session.scalars(
+        sa.select(ReferralEvent)
+        .where(ReferralEvent.referral_id == referral.id)
+        .options(selectinload(ReferralEvent.actor))
+        .order_by(ReferralEvent.id.desc())
+    ).all()
+    audit("referral.view", referral)
+    db.session.commit()
+    return render_template(
+        "referrals/detail.html",
+        referral=referral,
+        case=referral.case,
+        events=events,
+        actions=available_actions(referral, current_user),
+        agencies=agency_choices(referral),
+        show_reporter=current_user.role is not Role.AGENCY or not referral.case.anonymous,
+    )
+
+
+@bp.route("/referrals/<int:referral_id>/transition", methods=["POST"])
+@login_required
+def do_transition(referral_id: int) -> Any:
+    referral = get_or_404(Referral, referral_id)
+    form = TransitionForm()
+    form.agency_id.choices = agency_choices(referral)
+    if not form.validate():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return _back(referral, form.next.data)
+    agency = None
+    if form.agency_id.data and str(form.agency_id.data).isdigit():
+        agency = db.session.get(Agency, int(form.agency_id.data))
+    try:
+        event = services.transition(
+            referral,
+            form.to.data,
+            current_user._get_current_object(),
+            note=form.note.data,
+            message=form.message.data,
+            reason=form.reason.data,
+            outcome=form.outcome.data,
+            agency=agency,
+            expected_version=form.version.data,
+        )
+        db.session.commit()
+    except services.StaleVersion as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    except services.TransitionNotAllowed as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _flash_problems(exc)
+    else:
+        flash(_('Rujukan kini berstatus "%(s)s".', s=REFERRAL_STATUS_LABELS[event.to_status]), "success")
+    return _back(referral, form.next.data)
+
+
+@bp.route("/referrals/<int:referral_id>/note", methods=["POST"])
+@login_required
+def note(referral_id: int) -> Any:
+    referral = get_or_404(Referral, referral_id)
+    form = NoteForm()
+    if not form.validate():
+        flash(_("Catatan terlalu panjang."), "error")
+        return _back(referral, None)
+    try:
+        services.add_note(
+            referral,
+            current_user._get_current_object(),
+            form.note.data,
+            message=form.message.data,
+            expected_version=form.version.data,
+        )
+        db.session.commit()
+    except (services.StaleVersion, services.TransitionNotAllowed) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _flash_problems(exc)
+    else:
+        flash(_("Catatan disimpan."), "success")
+    return _back(referral, None)
+
+
+@bp.route("/referrals/<int:referral_id>/informed", methods=["POST"])
+@login_required
+def informed(referral_id: int) -> Any:
+    referral = get_or_404(Referral, referral_id)
+    form = VersionForm()
+    if not form.validate():
+        abort(400)
+    try:
+        services.mark_citizen_informed(
+            referral, current_user._get_current_object(), expected_version=form.version.data
+        )
+        db.session.commit()
+    except (services.StaleVersion, services.TransitionNotAllowed) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("Dicatat: warga sudah diberi tahu hasilnya."), "success")
+    return _back(referral, form.next.data)
+
+
+@bp.route("/referrals/<int:referral_id>/letter.pdf")
+@login_required
+def letter(referral_id: int) -> Any:
+    referral = get_or_404(Referral, referral_id)
+    if not referral.letter_number:
+        abort(404)
+    from slrt.referrals.letter import render_letter
+
+    pdf = render_letter(referral, hide_reporter=referral.case.anonymous)
+    audit("referral.letter", referral)
+    db.session.commit()
+    name = referral.letter_number.replace("/", "-")
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="surat-rujukan-{name}.pdf"'},
+    )
+
+
+def _list_options(query: sa.Select) -> sa.Select:
+    # Everything a row shows, loaded in a fixed number of statements whatever the page size.
+    return query.options(
+        selectinload(Referral.case).selectinload(Case.reporter),
+        selectinload(Referral.need),
+    )
+
+
+def _page(query: sa.Select) -> tuple[list[Referral], int, int]:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    total = capped_count(query)
+    rows = db.session.scalars(_list_options(query).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return list(rows), total, page
+
+
+@bp.route("/referrals/approvals")
+@roles_required(Role.COORDINATOR, Role.SLRT, Role.ADMIN)
+def approvals() -> Any:
+    query = (
+        visible(Referral)
+        .where(Referral.status == S.AWAITING_APPROVAL)
+        .order_by(Referral.urgent.desc(), Referral.updated_at)
+    )
+    rows, total, page = _page(query)
+    return render_template(
+        "referrals/approvals.html",
+        referrals=rows,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        can_act=current_user.role in workflow.APPROVERS,
+    )
+
+
+INBOX_STATUSES = (S.SENT, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN, S.RESOLVED, S.REJECTED, S.RETURNED)
+
+
+@bp.route("/referrals/inbox")
+@roles_required(Role.AGENCY)
+def inbox() -> Any:
+    today = local_today()
+    status = request.args.get("status", "open")
+    deadline = request.args.get("deadline", "")
+    urgent = request.args.get("urgent") == "1"
+    query = visible(Referral)
+    if status == "open":
+        query = query.where(Referral.status.in_((S.SENT, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN)))
+    elif status in {s.value for s in INBOX_STATUSES}:
+        query = query.where(Referral.status == S(status))
+    if urgent:
+        query = query.where(Referral.urgent.is_(True))
+    if deadline == "overdue":
+        query = query.where(services.overdue_clause(today))
+    elif deadline == "at_risk":
+        query = query.where(services.at_risk_clause(today))
+    query = query.order_by(Referral.urgent.desc(), Referral.updated_at.desc(), Referral.id.desc())
+    rows, total, page = _page(query)
+    counts = inbox_counts(current_user)
+    return render_template(
+        "referrals/inbox.html",
+        referrals=rows,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        counts=counts,
+        filters={"status": status, "deadline": deadline, "urgent": urgent},
+        statuses=[(s.value, REFERRAL_STATUS_LABELS[s]) for s in INBOX_STATUSES],
+    )
+
+
+def inbox_counts(user: User) -> dict[str, int]:
+    today = local_today()
+    base = visible(Referral, user)
+
+    def count(clause: Any) -> int:
+        return capped_count(base.where(clause))
+
+    return {
+        "new": count(Referral.status == S.SENT),
+        "working": count(Referral.status.in_((S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN))),
+        "overdue": count(services.overdue_clause(today)),
+        "at_risk": count(services.at_risk_clause(today)),
+    }
+
+
+@bp.route("/referrals/overdue")
+@roles_required(Role.DESK, Role.COORDINATOR, Role.SLRT, Role.ADMIN)
+def overdue() -> Any:
+    today = local_today()
+    query = (
+        visible(Referral)
+        .where(services.overdue_clause(today))
+        .order_by(sa.func.coalesce(Referral.resolve_due, Referral.respond_due), Referral.id)
+    )
+    rows, total, page = _page(query)
+    breaches = {}
+    if rows:
+        from slrt.referrals.models import ReferralBreach
+
+        for b in db.session.scalars(
+            sa.select(ReferralBreach).where(ReferralBreach.referral_id.in_([r.id for r in rows]))
+        ):
+            breaches.setdefault(b.referral_id, []).append(b)
+    return render_template(
+        "referrals/overdue.html", referrals=rows, total=total, page=page, per_page=PER_PAGE, breaches=breaches
+    )
+
+
+@bp.route("/admin/holidays", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def holidays() -> Any:
+    form = HolidayForm()
+    if form.validate_on_submit():
+        code = (form.region_code.data or "").strip() or None
+        if code and db.session.get(Region, code) is None:
+            form.region_code.errors.append(_("Kode wilayah %(code)s tidak dikenal.", code=code))
+        elif (
+            code
+            and current_user.scope_region_code
+            and not (
+                code == current_user.scope_region_code
+                or code.startswith(current_user.scope_region_code + ".")
+            )
+        ):
+            form.region_code.errors.append(_("Wilayah di luar cakupan Anda."))
+        elif code is None and current_user.scope_region_code:
+            form.region_code.errors.append(_("Isi kode wilayah dalam cakupan Anda."))
+        elif db.session.scalar(
+            sa.select(LocalHoliday.id).where(
+                LocalHoliday.day == form.day.data,
+                LocalHoliday.region_code.is_(None) if code is None else LocalHoliday.region_code == code,
+            )
+        ):
+            form.day.errors.append(_("Hari libur ini sudah tercatat."))
+        else:
+            holiday = LocalHoliday(day=form.day.data, name=form.name.data.strip(), region_code=code)
+            db.session.add(holiday)
+            db.session.flush()
+            audit("holiday.create", holiday, detail={"day": form.day.data.isoformat(), "region": code})
+            db.session.commit()
+            flash(_("Hari libur lokal ditambahkan."), "success")
+            return redirect(url_for("referrals.holidays"))
+    rows = db.session.scalars(
+        sa.select(LocalHoliday)
+        .where(LocalHoliday.day >= local_today().replace(month=1, day=1))
+        .order_by(LocalHoliday.day)
+    ).all()
+    return render_template(
+        "referrals/holidays.html", form=form, holidays=rows, delete_form=DeleteHolidayForm()
+    )
+
+
+@bp.route("/admin/holidays/delete", methods=["POST"])
+@roles_required(Role.ADMIN)
+def holiday_delete() -> Any:
+    form = DeleteHolidayForm()
+    if not form.validate():
+        abort(400)
+    holiday = db.session.get(LocalHoliday, form.holiday.data)
+    scope = current_user.scope_region_code
+    if holiday is None or (
+        scope
+        and not (
+            holiday.region_code
+            and (holiday.region_code == scope or holiday.region_code.startswith(scope + "."))
+        )
+    ):
+        abort(404)
+    audit("holiday.delete", holiday, detail={"day": holiday.day.isoformat(), "region": holiday.region_code})
+    db.session.delete(holiday)
+    db.session.commit()
+    flash(_("Hari libur lokal dihapus. Tenggat yang sudah dihitung tidak berubah."), "success")
+    return redirect(url_for("referrals.holidays"))

@@ -1,0 +1,29 @@
+"""Test helpers for referrals: a referral put straight into any state, with consistent dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from slrt.core.db import utcnow
+from slrt.extensions import db
+from slrt.referrals.models import ReferralStatus as S
+from slrt.referrals.services import set_deadlines
+from tests.factories import make_referral
+
+
+def referral_in(world, status: S, *, case=None, service: str = "BPNT", today: date | None = None):
+    """A referral of village A (to world.agency) already in `status`, as if it got there normally."""
+    today = today or date.today()
+    referral = make_referral(case or world.case_a, service, agency=world.agency, status=status)
+    if status not in (S.DRAFT, S.AWAITING_APPROVAL):
+        set_deadlines(referral, today)
+        referral.sent_at = utcnow()
+        referral.letter_number = f"{referral.id:03d}/TEST/I/2026"
+    if status is S.WAITING_CITIZEN:
+        referral.paused_since = today - timedelta(days=1)
+    if status in (S.RESOLVED, S.REJECTED, S.CANCELLED):
+        referral.closed_at = utcnow()
+    if status is S.RESOLVED:
+        referral.outcome = "granted"
+    db.session.flush()
+    return referral
