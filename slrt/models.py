@@ -3,6 +3,6 @@
 from slrt.accounts.models import ApiToken, User  # noqa: F401
 from slrt.core.audit import AuditEvent  # noqa: F401
 from slrt.directory.models import Agency, NeedCategory, Office, Service  # noqa: F401
-from slrt.intake.models import Case, Household, Need, Person  # noqa: F401
+from slrt.intake.models import Attachment, Case, Household, Need, Person, RecordChange  # noqa: F401
 from slrt.referrals.models import Referral, ReferralEvent  # noqa: F401
 from slrt.regions.models import Region  # noqa: F401
