@@ -304,3 +304,14 @@ def test_fast_track_rules(world):
     severe = services.PersonFacts("C", None, m.Disability.SEVERE, False)
     pregnant = services.PersonFacts("D", None, m.Disability.NONE, True)
     assert len(services.fast_track_reasons([severe, pregnant], [], date(2026, 1, 1))) == 2
+
+
+def test_name_search_needs_three_letters_and_caps_very_common_names(client, auth, world, monkeypatch):
+    auth.login("desk.a")
+    assert "minimal 3 huruf" in client.get("/search?q=si").get_data(as_text=True)
+    for i in range(4):
+        make_person(name=f"Asep {i}", name_search=f"asep {i}")
+    db.session.commit()
+    monkeypatch.setattr(services, "MAX_NAME_MATCHES", 3)
+    html = client.get("/search?q=asep").get_data(as_text=True)
+    assert "Terlalu banyak yang cocok" in html and html.count("Asep ") == 3

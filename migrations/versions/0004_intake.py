@@ -54,9 +54,17 @@ def upgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('duplicate_reason', sa.String(length=255), nullable=True))
 
+    if op.get_bind().dialect.name == 'postgresql':
+        # Name search is LIKE '%part%' on persons.name_search; only a trigram index keeps it fast
+        # among millions of persons. pg_trgm is a trusted extension (PostgreSQL 13+).
+        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        op.execute('CREATE INDEX ix_persons_name_search_trgm ON persons USING gin (name_search gin_trgm_ops)')
+
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP INDEX IF EXISTS ix_persons_name_search_trgm')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_column('duplicate_reason')
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from lokal import normalize_phone
+from sqlalchemy.orm import aliased, selectinload
 
 from slrt.accounts.models import Role, User
 from slrt.accounts.services import ValidationFailed
@@ -34,6 +35,8 @@ from slrt.regions.models import Region
 
 PROGRAMMES = ("PKH", "BPNT", "PBI-JK", "PIP")
 MAX_UPLOAD = 5 * 1024 * 1024
+MIN_NAME_SEARCH = 3  # a trigram index cannot help with fewer letters
+MAX_NAME_MATCHES = 200
 ELDERLY_AGE = 70
 ADULT_AGE = 18
 DIGITS16 = re.compile(r"^\d{16}$")
@@ -74,7 +77,7 @@ def name_clause(text: str) -> sa.ColumnElement[bool]:
 
 @dataclass
 class SearchResult:
-    kind: str  # "code", "nik", "phone", "name" or "" when nothing usable was typed
+    kind: str  # "code", "nik", "phone", "name", "short" (too few letters) or "" (nothing typed)
     persons: sa.Select | None = None
     cases: sa.Select | None = None
 
@@ -95,14 +98,22 @@ def search_statements(query: str, user: User) -> SearchResult:
             .outerjoin(m.Household, m.Person.household_id == m.Household.id)
             .where(sa.or_(m.Person.nik == digits, m.Household.kk_number == digits))
         )
+        persons = persons.options(selectinload(m.Person.household))
         return SearchResult("nik", persons=persons.order_by(m.Person.name_search, m.Person.id))
     if re.match(r"^\+?[\d\s\-()]{8,}$", q):
         phone = normalize_phone(q)
         if phone:
             persons = visible(m.Person, user).where(m.Person.phone == phone)
+            persons = persons.options(selectinload(m.Person.household))
             return SearchResult("phone", persons=persons.order_by(m.Person.name_search, m.Person.id))
-    persons = visible(m.Person, user).where(name_clause(q)).order_by(m.Person.name_search, m.Person.id)
-    return SearchResult("name", persons=persons)
+    if len(normalize_name(q)) < MIN_NAME_SEARCH:
+        return SearchResult("short")
+    # Sorting every match of a common name ("asep" among a million) is what makes a search slow;
+    # the first MAX_NAME_MATCHES matches are sorted, and the page asks to narrow the search.
+    matches = visible(m.Person, user).where(name_clause(q)).limit(MAX_NAME_MATCHES).subquery()
+    person = aliased(m.Person, matches)
+    persons = sa.select(person).order_by(person.name_search, person.id)
+    return SearchResult("name", persons=persons.options(selectinload(person.household)))
 
 
 def find_people(user: User, nik: str = "", name: str = "", birth_date: date | None = None) -> list[m.Person]:
@@ -110,7 +121,7 @@ def find_people(user: User, nik: str = "", name: str = "", birth_date: date | No
     nik = re.sub(r"[\s.\-]", "", nik or "")
     if nik:
         return list(db.session.scalars(visible(m.Person, user).where(m.Person.nik == nik)))
-    if len(normalize_name(name)) < 2:
+    if len(normalize_name(name)) < MIN_NAME_SEARCH:
         return []
     stmt = visible(m.Person, user).where(name_clause(name))
     if birth_date:

@@ -134,7 +134,7 @@ def search() -> Any:
     persons = cases = None
     if result.persons is not None:
         persons = db.paginate(
-            result.persons.options(selectinload(m.Person.household)),
+            result.persons,
             page=_page(),
             per_page=PER_PAGE,
             error_out=False,
