@@ -141,7 +141,10 @@ def search() -> Any:
         )
     if result.cases is not None:
         cases = db.paginate(result.cases, page=_page(), per_page=PER_PAGE, error_out=False)
-    return render_template("intake/search.html", form=form, kind=result.kind, persons=persons, cases=cases)
+    capped = result.kind == "name" and persons is not None and persons.total >= services.MAX_NAME_MATCHES
+    return render_template(
+        "intake/search.html", form=form, kind=result.kind, persons=persons, cases=cases, capped=capped
+    )
 
 
 # --- new case -------------------------------------------------------------------------------
