@@ -315,3 +315,13 @@ def test_name_search_needs_three_letters_and_caps_very_common_names(client, auth
     monkeypatch.setattr(services, "MAX_NAME_MATCHES", 3)
     html = client.get("/search?q=asep").get_data(as_text=True)
     assert "Terlalu banyak yang cocok" in html and html.count("Asep ") == 3
+
+
+def test_a_key_reused_by_a_case_outside_the_scope_saves_nothing_and_explains(client, auth, world):
+    world.case_b.idempotency_key = "stolen"
+    db.session.commit()
+    auth.login("desk.a")
+    before = count(m.Case)
+    response = post_intake(auth, intake_form(idempotency_key="stolen"))
+    assert response.status_code == 409 and "tidak ada yang tersimpan" in response.get_data(as_text=True)
+    assert count(m.Case) == before

@@ -243,9 +243,11 @@ def new_case() -> Any:
         form.nik.data = find.nik.data or ""
         form.name.data = find.name.data or ""
         form.birth_date.data = find.birth_date.data or ""
-    if current_user.role is Role.DESK and current_user.office:
-        # A desk officer's village is fixed; the service refuses any other posted value.
-        form.village_code.data = current_user.office.region_code
+    office = current_user.office
+    if person is None and office is not None and office.region and office.region.level == 4:
+        # Pre-filled with the desk's village; for a desk officer it is fixed, and the service
+        # refuses any other posted value.
+        form.village_code.data = office.region_code
     _prepare(form, person)
     return _render_intake(form, person)
 
@@ -293,7 +295,7 @@ def _show_errors(form: IntakeForm, errors: dict[str | None, list[str]]) -> list[
             field = fields.get(key)
             if field is not None:
                 field.errors = [*field.errors, message]
-                problems.append((key, str(field.label.text), message))
+                problems.append((key, str(field.label.text).rstrip("."), message))
             else:
                 problems.append((None, "", message))
     return problems
@@ -340,9 +342,12 @@ def create_case() -> Any:
             for path in result.files:
                 path.unlink(missing_ok=True)
         done = _case_by_key(key)
-        if done is None:
-            raise
-        return redirect(url_for("intake.receipt", case_id=done.id))
+        if done is not None:
+            return redirect(url_for("intake.receipt", case_id=done.id))
+        # Someone saved the same NIK a moment ago (or the key was reused): nothing was written.
+        form.idempotency_key.data = secrets.token_urlsafe(24)
+        message = _("Data berubah saat disimpan; tidak ada yang tersimpan. Periksa lalu kirim lagi.")
+        return _render_intake(form, person, _show_errors(form, {None: [message]}), 409)
     case = result.case
     if case.status is m.CaseStatus.CLOSED:
         flash(_("Pertanyaan dijawab dan kasus ditutup."), "success")

@@ -79,3 +79,18 @@ def test_desk_officer_registers_a_new_household_and_prints_the_receipt(page, wor
     assert page.get_by_text("Dede").is_visible() and page.get_by_text(code).is_visible()
     for width in (360, 1280):
         screenshot(page, f"intake-household-{width}", width)
+
+
+def test_regency_officer_picks_the_village_with_the_region_picker(page, world):
+    login(page, "slrt.bdg", PASSWORD)
+    page.goto("/cases/new?new=1")
+    picker = page.locator(".region-picker select")
+    picker.nth(0).select_option("32")
+    page.wait_for_function("document.querySelectorAll('.region-picker select')[1].options.length > 1")
+    picker.nth(1).select_option("32.04")
+    page.wait_for_function("document.querySelectorAll('.region-picker select')[2].options.length > 1")
+    picker.nth(2).select_option("32.04.05")
+    page.wait_for_function("document.querySelectorAll('.region-picker select')[3].options.length > 1")
+    picker.nth(3).select_option("32.04.05.2002")
+    assert page.input_value("#village_code") == "32.04.05.2002"
+    screenshot(page, "intake-picker-360", 360)
