@@ -12,6 +12,10 @@
     });
   });
 
+  // After a failed save, start at the list of problems (it links to each field).
+  var problems = document.getElementById("problems");
+  if (problems) { problems.focus(); }
+
   // Region picker: province > regency > district > village selects that fill the village code.
   document.querySelectorAll(".region-picker").forEach(function (picker) {
     var input = picker.querySelector("input");
