@@ -63,11 +63,9 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name == 'postgresql':
+    bind = op.get_bind()
+    if bind.dialect.name == 'postgresql':
         op.execute('DROP INDEX IF EXISTS ix_persons_name_search_trgm')
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_column('duplicate_reason')
-
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_case_id'))
 
@@ -76,3 +74,11 @@ def downgrade():
         batch_op.drop_index('ix_record_changes_object')
 
     op.drop_table('record_changes')
+    if bind.dialect.name == 'sqlite':
+        # SQLite drops a column by copying the table; with foreign keys enforced, dropping the
+        # old `cases` would fail while needs and referrals point at it.
+        op.execute('PRAGMA foreign_keys=OFF')
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_column('duplicate_reason')
+    if bind.dialect.name == 'sqlite':
+        op.execute('PRAGMA foreign_keys=ON')

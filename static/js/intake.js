@@ -16,6 +16,17 @@
   var problems = document.getElementById("problems");
   if (problems) { problems.focus(); }
 
+  // "Untuk siapa" names a new member as soon as the officer types the name.
+  document.querySelectorAll("input[id^='members-'][id$='-name']").forEach(function (input) {
+    var key = "m" + input.id.split("-")[1];
+    input.addEventListener("input", function () {
+      document.querySelectorAll("select[id^='needs-'][id$='-person'] option[value='" + key + "']").forEach(function (option) {
+        if (!option.dataset.original) { option.dataset.original = option.textContent; }
+        option.textContent = input.value.trim() || option.dataset.original;
+      });
+    });
+  });
+
   // Region picker: province > regency > district > village selects that fill the village code.
   document.querySelectorAll(".region-picker").forEach(function (picker) {
     var input = picker.querySelector("input");

@@ -57,6 +57,7 @@ def test_desk_officer_registers_a_new_household_and_prints_the_receipt(page, wor
     page.fill("#needs-0-description", "Beras habis sejak suami sakit")
     page.select_option("#needs-1-category", "pendidikan")
     page.select_option("#needs-1-person", "m0")
+    assert page.locator("#needs-1-person option:checked").inner_text() == "Dede"
     page.fill("#needs-1-description", "Seragam sekolah Dede")
     for width in (360, 1280):
         screenshot(page, f"intake-form-{width}", width)
