@@ -325,3 +325,22 @@ def test_a_key_reused_by_a_case_outside_the_scope_saves_nothing_and_explains(cli
     response = post_intake(auth, intake_form(idempotency_key="stolen"))
     assert response.status_code == 409 and "tidak ada yang tersimpan" in response.get_data(as_text=True)
     assert count(m.Case) == before
+
+
+def test_a_regency_officer_moving_a_household_moves_its_members_scope(client, auth, world):
+    person = world.case_a.reporter
+    child = make_person(name="Anak Siti", household=person.household)
+    db.session.commit()
+    auth.login("slrt.bdg")
+    data = intake_form(
+        person_id=str(person.id),
+        name=person.name,
+        birth_date="1980-05-17",
+        village_code=VILLAGE_B,
+        duplicate_reason="Pindah desa",
+        **{"needs-1-category": "", "needs-1-description": ""},
+    )
+    assert post_intake(auth, data).status_code == 302
+    db.session.expire_all()
+    assert {person.village_code, child.village_code, person.household.village_code} == {VILLAGE_B}
+    assert post_intake(auth, {**data, "person_id": "abc", "idempotency_key": "k9"}).status_code == 422

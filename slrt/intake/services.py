@@ -350,8 +350,13 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
     case_type = _enum(m.CaseType, data, "case_type", errors, "case_type", required=True)
     channel = _enum(m.Channel, data, "channel", errors, "channel", required=True)
     existing: m.Person | None = None
-    if data.get("person_id"):
-        existing = db.session.scalar(visible(m.Person, user).where(m.Person.id == int(data["person_id"])))
+    person_id = str(data.get("person_id") or "")
+    if person_id:
+        existing = (
+            db.session.scalar(visible(m.Person, user).where(m.Person.id == int(person_id)))
+            if person_id.isdigit()
+            else None
+        )
         if existing is None:
             _add(errors, None, _("Warga yang dipilih tidak ditemukan di wilayah Anda."))
     household = existing.household if existing else None
@@ -519,7 +524,11 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
     if household is None:
         household = m.Household(village_code=village, programmes=[])
         db.session.add(household)
-    apply_changes(household, household_values, user)
+    moved = "village_code" in apply_changes(household, household_values, user)
+    if moved:
+        # Scope follows the household: every member now belongs to the new village's desk.
+        for member in members:
+            apply_changes(member, {"village_code": village}, user)
     person = existing or m.Person(household=household, village_code=village, disability=m.Disability.NONE)
     if existing is None:
         db.session.add(person)
