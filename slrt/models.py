@@ -4,7 +4,7 @@ from slrt.accounts.models import ApiToken, User  # noqa: F401
 from slrt.core.audit import AuditEvent  # noqa: F401
 from slrt.core.workdays import LocalHoliday  # noqa: F401
 from slrt.directory.models import Agency, NeedCategory, Office, Service  # noqa: F401
-from slrt.intake.models import Case, Household, Need, Person  # noqa: F401
+from slrt.intake.models import Attachment, Case, Household, Need, Person, RecordChange  # noqa: F401
 from slrt.notifications.models import Notification  # noqa: F401
-from slrt.referrals.models import LetterCounter, Referral, ReferralBreach, ReferralEvent  # noqa: F401  # noqa: F401
+from slrt.referrals.models import LetterCounter, Referral, ReferralBreach, ReferralEvent  # noqa: F401
 from slrt.regions.models import Region  # noqa: F401

@@ -11,7 +11,30 @@ OBJECTS = {
     "person_id": lambda w, key: getattr(w, f"case_{key}").reporter_id,
     "need_id": lambda w, key: getattr(w, f"case_{key}").needs[0].id,
     "referral_id": lambda w, key: getattr(w, f"referral_{key}").id,
+    "attachment_id": lambda w, key: _attachment(getattr(w, f"case_{key}")).id,
 }
+
+
+def _attachment(case):
+    """An attachment row of `case` (made on first use; the file itself is not needed for 404)."""
+    from slrt.extensions import db
+    from slrt.intake.models import Attachment, AttachmentKind
+
+    if not case.attachments:
+        db.session.add(
+            Attachment(
+                case=case,
+                kind=AttachmentKind.KTP,
+                original_name="ktp.jpg",
+                stored_name=f"scope-{case.id}.jpg",
+                content_type="image/jpeg",
+                size=3,
+            )
+        )
+        db.session.commit()
+    return case.attachments[0]
+
+
 SKIP_ARGS = {"user_id", "code", "filename", "lang"}  # not scoped records: tested elsewhere
 
 

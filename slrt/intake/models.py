@@ -187,6 +187,8 @@ class Case(db.Model):
     outcome: Mapped[str | None] = mapped_column(sa.Text)
     closed_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Why the officer opened this case although the same person had an open case for the same need.
+    duplicate_reason: Mapped[str | None] = mapped_column(sa.String(255))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -210,3 +212,54 @@ class Need(db.Model):
     case = relationship(Case, back_populates="needs")
     category = relationship("NeedCategory", lazy="joined")
     person = relationship(Person)
+
+
+class AttachmentKind(enum.StrEnum):
+    KTP = "ktp"
+    KK = "kk"
+    HOUSE = "house"
+
+
+ATTACHMENT_KIND_LABELS = {
+    AttachmentKind.KTP: _l("KTP"),
+    AttachmentKind.KK: _l("Kartu Keluarga"),
+    AttachmentKind.HOUSE: _l("Foto rumah"),
+}
+
+
+class Attachment(db.Model):
+    """A scanned document or photo of a case. The file lives under UPLOAD_DIR with a random name;
+    it is only ever served through the case's scope check."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind, "attachment_kind"))
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case = relationship(Case, backref=sa.orm.backref("attachments", order_by="Attachment.id"))
+
+
+class RecordChange(db.Model):
+    """One changed field of a person or household: who, when, old and new value. Append-only."""
+
+    __tablename__ = "record_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_type: Mapped[str] = mapped_column(sa.String(20))  # "person" or "household"
+    object_id: Mapped[int]
+    field: Mapped[str] = mapped_column(sa.String(40))
+    old_value: Mapped[str | None] = mapped_column(sa.Text)
+    new_value: Mapped[str | None] = mapped_column(sa.Text)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    changed_by = relationship("User")
+
+    __table_args__ = (sa.Index("ix_record_changes_object", "object_type", "object_id"),)

@@ -1,29 +1,97 @@
+"""Desk pages: home, search, the new-case flow, the receipt, case/household/person pages and
+attachments. Views stay thin: scope through `visible`/`get_or_404`, one service call, one commit."""
+
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+import secrets
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from slrt.core.access import get_or_404, visible
+from slrt.accounts.models import Role
+from slrt.accounts.services import ValidationFailed
+from slrt.core.access import get_or_404, roles_required, visible
 from slrt.core.audit import audit
+from slrt.core.nik import NIK_MISSING_LABELS
+from slrt.directory.models import NeedCategory
 from slrt.extensions import db
 from slrt.intake import models as m
+from slrt.intake import receipt as receipts
+from slrt.intake import services
+from slrt.intake.forms import FindForm, IntakeForm, SearchForm
 from slrt.referrals.models import Referral
 
 bp = Blueprint("intake", __name__)
 
+PERSON_FIELD_LABELS = {
+    "nik": _l("NIK"),
+    "nik_missing_reason": _l("Alasan tanpa NIK"),
+    "name": _l("Nama"),
+    "birth_date": _l("Tanggal lahir"),
+    "sex": _l("Jenis kelamin"),
+    "phone": _l("Telepon"),
+    "relationship_to_head": _l("Hubungan dengan kepala keluarga"),
+    "disability": _l("Disabilitas"),
+    "pregnant": _l("Hamil"),
+    "schooling": _l("Sekolah"),
+    "village_code": _l("Desa/kelurahan"),
+}
+HOUSEHOLD_FIELD_LABELS = {
+    "kk_number": _l("No. KK"),
+    "village_code": _l("Desa/kelurahan"),
+    "rt": _l("RT"),
+    "rw": _l("RW"),
+    "street": _l("Jalan"),
+    "in_dtsen": _l("Terdaftar DTSEN"),
+    "desil": _l("Desil"),
+    "programmes": _l("Program diterima"),
+}
+
+
+@bp.context_processor
+def intake_labels() -> dict[str, Any]:
+    return {
+        "person_field_labels": PERSON_FIELD_LABELS,
+        "household_field_labels": HOUSEHOLD_FIELD_LABELS,
+        "nik_missing_labels": NIK_MISSING_LABELS,
+        "attachment_labels": m.ATTACHMENT_KIND_LABELS,
+    }
+
+
 JAKARTA = ZoneInfo("Asia/Jakarta")
+PER_PAGE = 20
+INTAKE_ROLES = (Role.DESK, Role.COORDINATOR, Role.SLRT)
+
+
+def local_today() -> date:
+    return datetime.now(JAKARTA).date()
 
 
 def start_of_today() -> datetime:
     """Midnight in Jakarta, as UTC: 'today' for the desk is the local day."""
-    today = datetime.now(JAKARTA).date()
-    return datetime.combine(today, time.min, tzinfo=JAKARTA).astimezone(UTC)
+    return datetime.combine(local_today(), time.min, tzinfo=JAKARTA).astimezone(UTC)
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 @bp.route("/")
@@ -37,19 +105,297 @@ def home() -> Any:
         .order_by(m.Case.urgent.desc(), m.Case.created_at)
         .limit(100)
     ).all()
-    open_cases = db.session.scalars(
+    open_cases = db.paginate(
         visible(m.Case)
         .where(m.Case.status == m.CaseStatus.OPEN)
         .options(selectinload(m.Case.reporter), selectinload(m.Case.needs))
-        .order_by(m.Case.urgent.desc(), m.Case.created_at.desc())
-        .limit(50)
-    ).all()
-    open_count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(
-            visible(m.Case).where(m.Case.status == m.CaseStatus.OPEN).subquery()
-        )
+        .order_by(m.Case.urgent.desc(), m.Case.created_at.desc()),
+        page=_page(),
+        per_page=PER_PAGE,
+        error_out=False,
     )
-    return render_template("desk/home.html", today=today, open_cases=open_cases, open_count=open_count)
+    return render_template(
+        "desk/home.html",
+        today=today,
+        open_cases=open_cases.items,
+        open_pages=open_cases,
+        open_count=open_cases.total,
+        search_form=SearchForm(formdata=None),
+    )
+
+
+@bp.route("/search")
+@login_required
+def search() -> Any:
+    if current_user.role is Role.AGENCY:
+        abort(403)
+    form = SearchForm(request.args)
+    result = services.search_statements(form.q.data or "", current_user)
+    persons = cases = None
+    if result.persons is not None:
+        persons = db.paginate(
+            result.persons,
+            page=_page(),
+            per_page=PER_PAGE,
+            error_out=False,
+        )
+    if result.cases is not None:
+        cases = db.paginate(result.cases, page=_page(), per_page=PER_PAGE, error_out=False)
+    capped = result.kind == "name" and persons is not None and persons.total >= services.MAX_NAME_MATCHES
+    return render_template(
+        "intake/search.html", form=form, kind=result.kind, persons=persons, cases=cases, capped=capped
+    )
+
+
+# --- new case -------------------------------------------------------------------------------
+
+
+def _need_choices() -> list[tuple[str, str]]:
+    categories = db.session.scalars(
+        sa.select(NeedCategory).where(NeedCategory.active).order_by(NeedCategory.position, NeedCategory.code)
+    )
+    return [("", _("– pilih –"))] + [(c.code, c.name) for c in categories]
+
+
+def _prepare(form: IntakeForm, person: m.Person | None) -> None:
+    """Choices that depend on the database, the household and the officer's scope."""
+    needs = _need_choices()
+    people = [("self", _("Warga yang datang"))]
+    if person and person.household:
+        people += [(f"p{p.id}", p.name) for p in person.household.members if p.id != person.id]
+    people += [(f"m{i}", _("Anggota baru ke-%(n)d", n=i + 1)) for i in range(len(form.members.entries))]
+    for entry in form.needs:
+        entry.category.choices = needs
+        entry.person.choices = people
+
+
+def _fill_from(form: IntakeForm, person: m.Person) -> None:
+    form.person_id.data = str(person.id)
+    form.nik.data = person.nik or ""
+    form.nik_missing_reason.data = person.nik_missing_reason.value if person.nik_missing_reason else ""
+    form.name.data = person.name
+    form.birth_date.data = person.birth_date.isoformat() if person.birth_date else ""
+    form.sex.data = person.sex.value if person.sex else ""
+    form.phone.data = person.phone or ""
+    form.relationship.data = person.relationship_to_head.value if person.relationship_to_head else ""
+    form.disability.data = person.disability.value
+    form.pregnant.data = bool(person.pregnant)
+    form.schooling.data = person.schooling.value if person.schooling else ""
+    household = person.household
+    if household:
+        form.kk_number.data = household.kk_number or ""
+        form.village_code.data = household.village_code
+        form.rt.data, form.rw.data, form.street.data = household.rt, household.rw, household.street
+        form.in_dtsen.data = {True: "yes", False: "no"}.get(household.in_dtsen, "")
+        form.desil.data = str(household.desil or "")
+        form.programmes.data = [p for p in household.programmes if p in services.PROGRAMMES]
+        form.programmes_other.data = ", ".join(
+            p for p in household.programmes if p not in services.PROGRAMMES
+        )
+
+
+def _person_context(person: m.Person | None) -> dict[str, Any]:
+    if person is None:
+        return {"person": None, "open_cases": [], "past_referrals": []}
+    case_ids = sa.select(m.Case.id).where(
+        sa.or_(m.Case.reporter_id == person.id, m.Case.household_id == person.household_id)
+    )
+    referrals = db.session.scalars(
+        visible(Referral).where(Referral.case_id.in_(case_ids)).order_by(Referral.created_at.desc()).limit(20)
+    ).all()
+    return {
+        "person": person,
+        "open_cases": services.open_cases_of(person, current_user),
+        "past_referrals": referrals,
+    }
+
+
+def _parse_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@bp.route("/cases/new", methods=["GET"])
+@roles_required(*INTAKE_ROLES)
+def new_case() -> Any:
+    """Find the visitor first; then one form for visitor, household and visit."""
+    find = FindForm(request.args)
+    person = None
+    if request.args.get("person_id"):
+        person = get_or_404(m.Person, request.args.get("person_id", type=int))
+    searched = bool(find.nik.data or find.name.data)
+    candidates = (
+        services.find_people(
+            current_user, find.nik.data or "", find.name.data or "", _parse_date(find.birth_date.data)
+        )
+        if searched and person is None
+        else []
+    )
+    if person is None and not request.args.get("new") and (not searched or candidates):
+        return render_template("intake/find.html", find=find, candidates=candidates, searched=searched)
+    form = IntakeForm(formdata=None)
+    form.idempotency_key.data = secrets.token_urlsafe(24)
+    if person is not None:
+        _fill_from(form, person)
+    else:
+        form.nik.data = find.nik.data or ""
+        form.name.data = find.name.data or ""
+        form.birth_date.data = find.birth_date.data or ""
+    office = current_user.office
+    if person is None and office is not None and office.region and office.region.level == 4:
+        # Pre-filled with the desk's village; for a desk officer it is fixed, and the service
+        # refuses any other posted value.
+        form.village_code.data = office.region_code
+    _prepare(form, person)
+    return _render_intake(form, person)
+
+
+def _render_intake(
+    form: IntakeForm, person: m.Person | None, problems: list | None = None, status: int = 200
+):
+    village = None
+    if form.village_code.data:
+        from slrt.regions.models import Region
+
+        village = db.session.get(Region, form.village_code.data)
+    return (
+        render_template(
+            "intake/new_case.html",
+            form=form,
+            problems=problems or [],
+            village=village,
+            village_fixed=current_user.role is Role.DESK,
+            show_duplicate=bool(form.duplicate_reason.errors or form.duplicate_reason.data),
+            **_person_context(person),
+        ),
+        status,
+    )
+
+
+def _fields_by_id(form: Any) -> dict[str, Any]:
+    found = {}
+    for f in form:
+        if f.type == "FieldList":
+            for entry in f.entries:
+                for sub in entry.form:
+                    found[sub.id] = sub
+        else:
+            found[f.id] = f
+    return found
+
+
+def _show_errors(form: IntakeForm, errors: dict[str | None, list[str]]) -> list[tuple[str | None, str, str]]:
+    """Puts every problem beside its field and returns them in page order for the summary."""
+    fields = _fields_by_id(form)
+    problems: list[tuple[str | None, str, str]] = []
+    for key in [None, *fields]:
+        for message in errors.get(key, []):
+            field = fields.get(key)
+            if field is not None:
+                field.errors = [*field.errors, message]
+                problems.append((key, str(field.label.text).rstrip("."), message))
+            else:
+                problems.append((None, "", message))
+    return problems
+
+
+def _uploads() -> list[services.Upload]:
+    uploads = []
+    for kind in m.AttachmentKind:
+        for storage in request.files.getlist(f"file_{kind.value}"):
+            if storage and storage.filename:
+                # One byte over the limit is enough to refuse; a huge file is never held whole.
+                uploads.append(services.Upload(kind, storage.filename, storage.read(services.MAX_UPLOAD + 1)))
+    return uploads
+
+
+@bp.route("/cases/new", methods=["POST"])
+@roles_required(*INTAKE_ROLES)
+def create_case() -> Any:
+    form = IntakeForm()
+    person = None
+    if form.person_id.data and form.person_id.data.isdigit():
+        person = get_or_404(m.Person, int(form.person_id.data))
+    _prepare(form, person)
+    key = (form.idempotency_key.data or "")[:64]
+    done = _case_by_key(key)
+    if done is not None:
+        # A double click, a back-and-resubmit or a network retry: the case already exists.
+        flash(_("Kunjungan ini sudah tersimpan; ini tanda terimanya."), "info")
+        return redirect(url_for("intake.receipt", case_id=done.id))
+    if not form.validate():
+        return _render_intake(form, person, _show_errors(form, {}), 400)
+    data = {k: v for k, v in form.data.items() if not k.startswith("file_") and k != "csrf_token"}
+    data["idempotency_key"] = key
+    result = None
+    try:
+        result = services.create_case(data, _uploads(), current_user, local_today())
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _render_intake(form, person, _show_errors(form, exc.errors), 422)
+    except IntegrityError:
+        db.session.rollback()
+        if result is not None:
+            for path in result.files:
+                path.unlink(missing_ok=True)
+        done = _case_by_key(key)
+        if done is not None:
+            return redirect(url_for("intake.receipt", case_id=done.id))
+        # Someone saved the same NIK a moment ago (or the key was reused): nothing was written.
+        form.idempotency_key.data = secrets.token_urlsafe(24)
+        message = _("Data berubah saat disimpan; tidak ada yang tersimpan. Periksa lalu kirim lagi.")
+        return _render_intake(form, person, _show_errors(form, {None: [message]}), 409)
+    case = result.case
+    if case.status is m.CaseStatus.CLOSED:
+        flash(_("Pertanyaan dijawab dan kasus ditutup."), "success")
+    else:
+        flash(_("Kunjungan tersimpan. Berikan tanda terima kepada warga."), "success")
+    return redirect(url_for("intake.receipt", case_id=case.id))
+
+
+def _case_by_key(key: str) -> m.Case | None:
+    if not key:
+        return None
+    return db.session.scalar(visible(m.Case).where(m.Case.idempotency_key == key))
+
+
+# --- receipt ---------------------------------------------------------------------------------
+
+
+@bp.route("/cases/<int:case_id>/receipt")
+@login_required
+def receipt(case_id: int) -> Any:
+    case = get_or_404(m.Case, case_id)
+    url = receipts.status_url(case)
+    return render_template(
+        "intake/receipt.html",
+        case=case,
+        status_url=url,
+        qr_svg=receipts.qr_svg(url),
+        next_steps=receipts.next_steps(case),
+    )
+
+
+@bp.route("/cases/<int:case_id>/receipt.pdf")
+@login_required
+def receipt_pdf(case_id: int) -> Any:
+    case = get_or_404(m.Case, case_id)
+    size = request.args.get("size", "a4")
+    if size not in receipts.SIZES:
+        abort(400)
+    audit("case.receipt_pdf", case, detail={"size": size})
+    db.session.commit()
+    pdf = receipts.receipt_pdf(case, size)
+    name = f"tanda-terima-{case.tracking_code}-{size}.pdf"
+    return Response(
+        pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
+
+
+# --- detail pages ------------------------------------------------------------------------------
 
 
 @bp.route("/cases/<int:case_id>")
@@ -68,13 +414,31 @@ def case_detail(case_id: int) -> Any:
 @login_required
 def household_detail(household_id: int) -> Any:
     household = get_or_404(m.Household, household_id)
-    members = db.session.scalars(visible(m.Person).where(m.Person.household_id == household.id)).all()
+    members = db.session.scalars(
+        visible(m.Person).where(m.Person.household_id == household.id).order_by(m.Person.id)
+    ).all()
     cases = db.session.scalars(
-        visible(m.Case).where(m.Case.household_id == household.id).order_by(m.Case.created_at.desc())
+        visible(m.Case)
+        .where(m.Case.household_id == household.id)
+        .options(selectinload(m.Case.needs), selectinload(m.Case.reporter))
+        .order_by(m.Case.created_at.desc())
+    ).all()
+    referrals = db.session.scalars(
+        visible(Referral)
+        .where(Referral.case_id.in_(sa.select(m.Case.id).where(m.Case.household_id == household.id)))
+        .order_by(Referral.created_at.desc())
     ).all()
     audit("household.view", household)
     db.session.commit()
-    return render_template("desk/household.html", household=household, members=members, cases=cases)
+    return render_template(
+        "desk/household.html",
+        household=household,
+        members=members,
+        cases=cases,
+        referrals=referrals,
+        changes=services.changes_for("household", household.id),
+        today=local_today(),
+    )
 
 
 @bp.route("/persons/<int:person_id>")
@@ -86,6 +450,37 @@ def person_detail(person_id: int) -> Any:
     ).all()
     audit("person.view", person)
     db.session.commit()
+    is_agency = current_user.role is Role.AGENCY
     return render_template(
-        "desk/person.html", person=person, cases=cases, is_agency=current_user.role.value == "agency"
+        "desk/person.html",
+        person=person,
+        cases=cases,
+        is_agency=is_agency,
+        changes=[] if is_agency else services.changes_for("person", person.id),
+        today=local_today(),
     )
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int) -> Any:
+    """Serves an attachment to users whose scope covers its case; anyone else gets 404."""
+    item = db.session.get(m.Attachment, attachment_id)
+    if item is None:
+        abort(404)
+    get_or_404(m.Case, item.case_id)
+    path = services.attachment_path(item)
+    if not path.is_file():
+        abort(404)
+    audit("attachment.view", item)
+    db.session.commit()
+    response = send_file(
+        path,
+        mimetype=item.content_type,
+        download_name=item.original_name,
+        as_attachment=item.content_type == "application/pdf" and request.args.get("download") == "1",
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,138 @@
+"""The tanda terima (receipt) a citizen takes home: tracking code, a QR code to the public status
+page, the desk's name and hours, and what happens next. A4 for office printers, 80 mm for the
+thermal printers many desks use."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import current_app
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from fpdf import FPDF
+
+from slrt.core import tracking
+from slrt.intake import models as m
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+SIZES = {"a4": (210.0, 297.0), "80mm": (80.0, 200.0)}
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def status_url(case: m.Case) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/status?code={case.tracking_code}"
+
+
+def qr_svg(url: str) -> str:
+    """Inline SVG markup (no script, no style attribute), safe under a strict CSP."""
+    return segno.make(url, error="m").svg_inline(scale=4, title=_("Kode QR halaman status"))
+
+
+def next_steps(case: m.Case) -> list[str]:
+    """What happens next, in plain words for the citizen."""
+    if case.status is m.CaseStatus.CLOSED:
+        return [_("Pertanyaan Anda sudah dijawab di desk. Kasus ini sudah selesai.")]
+    steps = [
+        _("Petugas memeriksa data keluarga Anda (DTSEN dan program yang sudah diterima)."),
+        _("Bila perlu, fasilitator datang ke rumah untuk verifikasi."),
+        _("Kebutuhan Anda dirujuk ke program atau lembaga yang tepat, lalu dipantau sampai selesai."),
+        _("Pantau perkembangan dengan kode di atas: pindai kode QR, buka halaman status, atau hubungi desk."),
+    ]
+    if case.urgent:
+        steps.insert(0, _("Kunjungan Anda masuk jalur cepat (prioritas)."))
+    return steps
+
+
+def desk_lines(case: m.Case) -> list[str]:
+    office = case.office
+    if office is None:
+        return []
+    lines = [office.name]
+    if office.address:
+        lines.append(office.address)
+    if office.hours:
+        lines.append(_("Jam layanan: %(hours)s", hours=office.hours))
+    if office.phone:
+        lines.append(_("Telepon: %(phone)s", phone=office.phone))
+    return lines
+
+
+def _fonts(pdf: FPDF) -> None:
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVuMono", "B", str(FONT_DIR / "DejaVuSansMono-Bold.ttf"))
+
+
+def receipt_pdf(case: m.Case, size: str = "a4") -> bytes:
+    """The receipt as PDF bytes, in `a4` or `80mm` (thermal roll) width."""
+    width, height = SIZES[size]
+    narrow = size == "80mm"
+    margin = 5.0 if narrow else 18.0
+    pdf = FPDF(unit="mm", format=(width, height))
+    pdf.set_margins(margin, margin, margin)
+    pdf.set_auto_page_break(True, margin)
+    pdf.set_title(_("Tanda terima %(code)s", code=tracking.display(case.tracking_code)))
+    _fonts(pdf)
+    pdf.add_page()
+    body = width - 2 * margin
+    base = 8.5 if narrow else 11.0
+
+    def line(text: str, size_pt: float = base, style: str = "", align: str = "L", gap: float = 1.0) -> None:
+        pdf.set_font("DejaVu", style, size_pt)
+        pdf.multi_cell(body, size_pt * 0.5, text, align=align, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    align = "C" if narrow else "L"
+    line(_("TANDA TERIMA LAYANAN"), base + 3, "B", align)
+    for text in desk_lines(case):
+        line(text, base - 0.5, "", align, 0.3)
+    pdf.ln(2)
+    line(_("Kode pelacakan"), base, "", "C", 0)
+    pdf.set_font("DejaVuMono", "B", 16 if narrow else 24)
+    pdf.cell(
+        body,
+        10 if narrow else 14,
+        tracking.display(case.tracking_code),
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    url = status_url(case)
+    qr = io.BytesIO()
+    segno.make(url, error="m").save(qr, kind="png", scale=10, border=4)
+    qr.seek(0)
+    side = 40.0 if narrow else 55.0
+    pdf.image(qr, x=(width - side) / 2, w=side, h=side)
+    pdf.ln(1)
+    line(_("Pindai kode QR atau buka:"), base - 1, "", "C", 0)
+    line(url, base - 1.5, "", "C", 2)
+    received = format_datetime(case.created_at.astimezone(JAKARTA), "d MMMM yyyy HH.mm")
+    line(_("Diterima: %(when)s WIB", when=received), base, "", "L", 0.5)
+    line(
+        _("Jenis: %(type)s", type=str(m.CASE_TYPE_LABELS[case.type]))
+        + (" · " + _("Prioritas") if case.urgent else ""),
+        base,
+        "",
+        "L",
+        0.5,
+    )
+    if case.needs:
+        line(
+            _("Kebutuhan: %(needs)s", needs=", ".join(n.category.name for n in case.needs)), base, "", "L", 2
+        )
+    line(_("Langkah selanjutnya"), base + 1, "B", "L", 0.5)
+    for i, step in enumerate(next_steps(case), 1):
+        line(f"{i}. {step}", base, "", "L", 0.5)
+    pdf.ln(2)
+    line(
+        _("Simpan tanda terima ini dan jangan bagikan kodenya kepada orang lain."),
+        base - 1.5,
+        "",
+        "L",
+        0,
+    )
+    return bytes(pdf.output())

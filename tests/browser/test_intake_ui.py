@@ -1,0 +1,97 @@
+"""The whole desk flow in Chromium: find, register a new household without NIK, two needs,
+consent, save, receipt."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import login, screenshot
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+def test_desk_officer_registers_a_new_household_and_prints_the_receipt(page, world):
+    login(page, "desk.a", PASSWORD)
+    page.get_by_role("link", name="+ Kasus baru").click()
+
+    # Find first: a known person is offered...
+    page.fill("#name", "siti")
+    page.get_by_role("button", name="Cari").click()
+    assert page.get_by_text("Siti Aminah").is_visible()
+    screenshot(page, "intake-find-1280")
+    # ...a new one goes straight to registration, with what was typed.
+    page.fill("#name", "Wati Suryani")
+    page.fill("#birth_date", "1985-03-02")
+    page.get_by_role("button", name="Cari").click()
+    assert page.input_value("#name") == "Wati Suryani"
+
+    # Saving with problems lists them all and keeps what was typed.
+    page.fill("#street", "Kp. Babakan No. 5")
+    page.get_by_role("button", name="Simpan dan buat tanda terima").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible() and "pertanyaan anonim" in summary.inner_text()
+    assert page.input_value("#street") == "Kp. Babakan No. 5"
+    for width in (360, 1280):
+        screenshot(page, f"intake-errors-{width}", width)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.check("#consent")
+    page.select_option("#nik_missing_reason", "never_registered")
+    page.select_option("#sex", "P")
+    page.fill("#phone", "0812 3456 7890")
+    page.select_option("#relationship", "head")
+    page.fill("#rt", "3")
+    page.fill("#rw", "7")
+    page.locator("details.members summary").click()
+    page.fill("#members-0-name", "Dede")
+    page.fill("#members-0-birth_date", "2014-06-01")
+    page.select_option("#members-0-sex", "L")
+    page.select_option("#members-0-relationship", "child")
+    page.select_option("#members-0-schooling", "in_school")
+    page.select_option("#needs-0-category", "pangan")
+    page.fill("#needs-0-description", "Beras habis sejak suami sakit")
+    page.select_option("#needs-1-category", "pendidikan")
+    page.select_option("#needs-1-person", "m0")
+    assert page.locator("#needs-1-person option:checked").inner_text() == "Dede"
+    page.fill("#needs-1-description", "Seragam sekolah Dede")
+    for width in (360, 1280):
+        screenshot(page, f"intake-form-{width}", width)
+        assert no_sideways_scroll(page), width
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Simpan dan buat tanda terima").click()
+
+    page.wait_for_url(re.compile(r"/cases/\d+/receipt$"))
+    code = page.locator("#tracking-code").inner_text()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", code)
+    assert page.locator(".qr svg").is_visible()
+    assert page.get_by_text("Langkah selanjutnya").is_visible()
+    for width in (360, 1280):
+        screenshot(page, f"intake-receipt-{width}", width)
+        assert no_sideways_scroll(page), width
+
+    # The household page shows both members and the case.
+    page.get_by_role("link", name="Buka kasus").click()
+    page.get_by_role("link", name="Lihat keluarga").click()
+    assert page.get_by_text("Dede").is_visible() and page.get_by_text(code).is_visible()
+    for width in (360, 1280):
+        screenshot(page, f"intake-household-{width}", width)
+
+
+def test_regency_officer_picks_the_village_with_the_region_picker(page, world):
+    login(page, "slrt.bdg", PASSWORD)
+    page.goto("/cases/new?new=1")
+    picker = page.locator(".region-picker select")
+    picker.nth(0).select_option("32")
+    page.wait_for_function("document.querySelectorAll('.region-picker select')[1].options.length > 1")
+    picker.nth(1).select_option("32.04")
+    page.wait_for_function("document.querySelectorAll('.region-picker select')[2].options.length > 1")
+    picker.nth(2).select_option("32.04.05")
+    page.wait_for_function("document.querySelectorAll('.region-picker select')[3].options.length > 1")
+    picker.nth(3).select_option("32.04.05.2002")
+    assert page.input_value("#village_code") == "32.04.05.2002"
+    screenshot(page, "intake-picker-360", 360)
