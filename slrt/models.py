@@ -4,5 +4,6 @@ from slrt.accounts.models import ApiToken, User  # noqa: F401
 from slrt.core.audit import AuditEvent  # noqa: F401
 from slrt.directory.models import Agency, NeedCategory, Office, Service  # noqa: F401
 from slrt.intake.models import Case, Household, Need, Person  # noqa: F401
+from slrt.public.models import SurveyResponse  # noqa: F401
 from slrt.referrals.models import Referral, ReferralEvent  # noqa: F401
 from slrt.regions.models import Region  # noqa: F401
