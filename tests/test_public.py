@@ -89,7 +89,7 @@ def test_status_page_shows_the_timeline_for_the_printed_and_typed_code(client, w
         assert "Sedang ditangani" in html  # status in plain Indonesian
         assert PUBLIC_MESSAGE in html
         assert "24 Desember 2026" in html  # the deadline
-        assert f'value="{code}"' in html  # the QR code's ?code= fills the field
+        assert f'value="{printed}"' in html  # the QR code's ?code= fills the field
 
 
 def test_no_personal_data_on_any_public_page_or_json_answer(client, auth, world, quick_forms):

@@ -86,6 +86,8 @@ def status() -> Any:
         else:
             if result is None:
                 problem, code = _not_found_text(), 404
+            else:
+                text = tracking.display(result.code)
     survey_form = SurveyForm(code=result.code) if result and result.survey_open else None
     return _render_status(text, result, problem, survey_form), code
 
