@@ -391,3 +391,14 @@ def test_survey_of_a_confidential_case_is_not_found(client, auth, world):
     case = make_secret_case(world, confidential=True)
     close_case(case)
     assert _survey(client, auth, case.tracking_code).status_code == 404
+
+
+def test_confirmation_page_forgets_the_code_after_half_an_hour(client, world, quick_forms, monkeypatch):
+    import time
+
+    client.post("/lapor", data=report_form(client))
+    assert client.get("/lapor/terkirim").status_code == 200
+    later = time.time() + 31 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.get("/lapor/terkirim")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/lapor")

@@ -1,5 +1,7 @@
-"""Public side: satisfaction survey answers (one per case) and an optional e-mail on persons
-(online reporters may leave an e-mail address instead of a phone number).
+"""public survey
+
+Satisfaction survey answers (one per case), and an optional e-mail on persons: online
+reporters may leave an e-mail address instead of a phone number.
 
 Revision ID: 0005
 Revises: 0001

@@ -4,6 +4,7 @@ status API. Thin views: validate, call one service, commit once, redirect."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from flask import (
@@ -36,6 +37,7 @@ bp = Blueprint("public", __name__)
 api = Blueprint("public_api", __name__, url_prefix="/api/v1/public")
 
 SESSION_KEY = "public_report_code"
+CONFIRMATION_SECONDS = 30 * 60
 DIGITS_VILLAGE = re.compile(r"^\d{10}$")
 
 
@@ -182,13 +184,16 @@ def report() -> Any:
 
 
 def _to_confirmation(code: str) -> Any:
-    session[SESSION_KEY] = code
+    session[SESSION_KEY] = [code, time.time()]
     return redirect(url_for(".report_done"))
 
 
 @bp.route("/lapor/terkirim")
 def report_done() -> Any:
-    code = session.get(SESSION_KEY)
+    # Village offices share computers: the next visitor must not find the last code here.
+    code, filed_at = session.get(SESSION_KEY) or (None, 0)
+    if time.time() - filed_at > CONFIRMATION_SECONDS:
+        code = None
     case = services.find_filed_case(code) if code else None
     if case is None:
         return redirect(url_for(".report"))
