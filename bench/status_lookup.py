@@ -89,17 +89,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(target: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
-    cmd = [
-        str(BIN / "gunicorn"),
-        "-w",
-        str(workers),
-        "-b",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        target,
-    ]
+def serve(target: str, port: int, args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen:
+    cmd = [str(BIN / "gunicorn"), "-w", str(args.workers), "--threads", str(args.gunicorn_threads)]
+    cmd += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", target]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -130,7 +122,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="status lookups vs a bare Flask endpoint")
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--gunicorn-threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", default="10s")
     args = parser.parse_args()
@@ -154,7 +147,7 @@ def main() -> None:
         ("status API lookup", "wsgi:app", "/", str(script)),
     ):
         port = free_port()
-        proc = serve(target, port, args.workers, env)
+        proc = serve(target, port, args, env)
         try:
             run_wrk(
                 f"http://127.0.0.1:{port}{path}", lua, argparse.Namespace(**{**vars(args), "duration": "2s"})
@@ -164,6 +157,10 @@ def main() -> None:
             proc.terminate()
             proc.wait(10)
     bare, status = results["bare Flask /ping"], results["status API lookup"]
+    print(
+        f"gunicorn -w {args.workers} --threads {args.gunicorn_threads}; "
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}"
+    )
     print(f"{'endpoint':<20} {'req/s':>10} {'p99 ms':>8}")
     for name, (rps, p99) in results.items():
         print(f"{name:<20} {rps:>10.0f} {p99:>8.1f}")

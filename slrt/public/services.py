@@ -16,13 +16,12 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
 
 from slrt.accounts.services import ValidationFailed
 from slrt.core import tracking
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
-from slrt.directory.models import NeedCategory, Office, OfficeKind
+from slrt.directory.models import Agency, NeedCategory, Office, OfficeKind, Service
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.public.models import RATING_MAX, RATING_MIN, SurveyResponse
@@ -150,60 +149,78 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def find_public_case(code: str) -> m.Case | None:
-    """The case behind an already normalised code, unless it is confidential.
-
-    Confidential cases are filtered in the same query, so an unknown code and a confidential
-    case cost the same work and give the same answer.
-    """
-    return db.session.scalar(
-        sa.select(m.Case).where(m.Case.tracking_code == code, m.Case.confidential.is_(False))
-    )
-
-
 def public_status(text: str) -> PublicStatus | None:
     """The public view of the case with tracking code `text`, or None (unknown or confidential).
 
     Raises `tracking.InvalidCode` before any database work when the check symbol is wrong.
+    One query, columns only: it is the hot path of the public side (SMS gateways, chat bots),
+    and naming each column keeps personal data out by construction. Confidential cases are
+    filtered in the same query, so an unknown code and a confidential case cost the same work
+    and give the same answer.
     """
     code = tracking.normalize(text)
-    case = find_public_case(code)
-    if case is None:
-        return None
-    referrals = db.session.scalars(
-        sa.select(Referral)
-        .where(Referral.case_id == case.id, Referral.status.not_in(HIDDEN_STATUSES))
-        .options(selectinload(Referral.events))
-        .order_by(Referral.id)
+    answered = sa.select(SurveyResponse.id).where(SurveyResponse.case_id == m.Case.id).exists()
+    rows = db.session.execute(
+        sa.select(
+            m.Case.id,
+            m.Case.tracking_code,
+            m.Case.created_at,
+            m.Case.status,
+            m.Case.closed_at,
+            answered.label("answered"),
+            Referral.id.label("referral_id"),
+            Referral.status.label("referral_status"),
+            Referral.respond_due,
+            Referral.resolve_due,
+            Referral.closed_at.label("referral_closed_at"),
+            Service.name.label("service"),
+            Agency.name.label("agency"),
+            ReferralEvent.at.label("event_at"),
+            ReferralEvent.to_status,
+            # Only the public message: the event's note, actor and reason stay inside.
+            ReferralEvent.public_message,
+        )
+        .select_from(m.Case)
+        .outerjoin(Referral, sa.and_(Referral.case_id == m.Case.id, Referral.status.not_in(HIDDEN_STATUSES)))
+        .outerjoin(Service, Service.id == Referral.service_id)
+        .outerjoin(Agency, Agency.id == Referral.agency_id)
+        .outerjoin(
+            ReferralEvent,
+            sa.and_(
+                ReferralEvent.referral_id == Referral.id, ReferralEvent.to_status.not_in(HIDDEN_STATUSES)
+            ),
+        )
+        .where(m.Case.tracking_code == code, m.Case.confidential.is_(False))
+        .order_by(Referral.id, ReferralEvent.at, ReferralEvent.id)
     ).all()
-    answered = (
-        db.session.scalar(sa.select(SurveyResponse.id).where(SurveyResponse.case_id == case.id)) is not None
-    )
+    if not rows:
+        return None
+    first = rows[0]
+    referrals: dict[int, PublicReferral] = {}
+    for row in rows:
+        if row.referral_id is None:
+            continue
+        referral = referrals.get(row.referral_id)
+        if referral is None:
+            referral = referrals[row.referral_id] = PublicReferral(
+                service=row.service,
+                agency=row.agency,
+                status=row.referral_status,
+                respond_due=row.respond_due,
+                resolve_due=row.resolve_due,
+                closed_on=local_date(row.referral_closed_at),
+            )
+        if row.to_status is not None:
+            message = (row.public_message or "").strip() or None
+            referral.events.append(PublicEvent(local_date(row.event_at), row.to_status, message))
     return PublicStatus(
-        case_id=case.id,
-        code=case.tracking_code,
-        received_on=local_date(case.created_at),
-        closed=case.status is m.CaseStatus.CLOSED,
-        closed_on=local_date(case.closed_at),
-        referrals=[_public_referral(r) for r in referrals],
-        survey_answered=answered,
-    )
-
-
-def _public_referral(referral: Referral) -> PublicReferral:
-    events: list[ReferralEvent] = [e for e in referral.events if e.to_status not in HIDDEN_STATUSES]
-    return PublicReferral(
-        service=referral.service.name,
-        agency=referral.agency.name if referral.agency else None,
-        status=referral.status,
-        respond_due=referral.respond_due,
-        resolve_due=referral.resolve_due,
-        closed_on=local_date(referral.closed_at),
-        # Only the public message: the event's note, actor and reason stay inside.
-        events=[
-            PublicEvent(local_date(e.at), e.to_status, (e.public_message or "").strip() or None)
-            for e in events
-        ],
+        case_id=first.id,
+        code=first.tracking_code,
+        received_on=local_date(first.created_at),
+        closed=first.status is m.CaseStatus.CLOSED,
+        closed_on=local_date(first.closed_at),
+        referrals=list(referrals.values()),
+        survey_answered=bool(first.answered),
     )
 
 
