@@ -153,14 +153,14 @@ def public_status(text: str) -> PublicStatus | None:
     """The public view of the case with tracking code `text`, or None (unknown or confidential).
 
     Raises `tracking.InvalidCode` before any database work when the check symbol is wrong.
-    One query, columns only: it is the hot path of the public side (SMS gateways, chat bots),
+    One query of named columns: it is the hot path of the public side (SMS gateways, chat bots),
     and naming each column keeps personal data out by construction. Confidential cases are
     filtered in the same query, so an unknown code and a confidential case cost the same work
     and give the same answer.
     """
     code = tracking.normalize(text)
     answered = sa.select(SurveyResponse.id).where(SurveyResponse.case_id == m.Case.id).exists()
-    rows = db.session.execute(
+    stmt = (
         sa.select(
             m.Case.id,
             m.Case.tracking_code,
@@ -192,7 +192,11 @@ def public_status(text: str) -> PublicStatus | None:
         )
         .where(m.Case.tracking_code == code, m.Case.confidential.is_(False))
         .order_by(Referral.id, ReferralEvent.at, ReferralEvent.id)
-    ).all()
+    )
+    # A read-only autocommit connection, outside the request's session: no BEGIN and no
+    # ROLLBACK round trips on the busiest public endpoint.
+    with db.engine.connect() as conn:
+        rows = conn.execution_options(isolation_level="AUTOCOMMIT").execute(stmt).all()
     if not rows:
         return None
     first = rows[0]
