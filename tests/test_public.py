@@ -294,6 +294,8 @@ def test_village_found_by_name_without_javascript(client, world, quick_forms):
     assert ambiguous.status_code == 400
     assert 'name="village_pick"' in html and "pilih salah satu" in html
     assert db.session.scalar(sa.select(sa.func.count()).where(m.Case.channel == m.Channel.ONLINE)) == 0
+    missing = client.post("/lapor", data=report_form(client, village_code="", village_search="Tidakadadesa"))
+    assert "tidak ditemukan" in missing.get_data(as_text=True)
     unique = client.post("/lapor", data=report_form(client, village_code="", village_search="Cileunyi Kulon"))
     assert unique.status_code == 302
     picked = client.post(

@@ -166,10 +166,8 @@ def report() -> Any:
                 db.session.commit()
             except ValidationFailed as exc:
                 _map_errors(form, exc)
-                if matches and "village_code" in exc.errors:
-                    form.village_code.errors = [
-                        _("Ada beberapa desa dengan nama itu: pilih salah satu di bawah.")
-                    ]
+                if "village_code" in exc.errors:
+                    _explain_village(form, matches)
             except IntegrityError:
                 # The same form was sent twice at the same moment and the other copy won.
                 db.session.rollback()
@@ -254,6 +252,16 @@ def _resolve_village(form: ReportForm) -> tuple[str, list]:
         form.village_code.data = found[0].code
         return found[0].code, []
     return "", [(r.code, _village_label(r.code)) for r in found]
+
+
+def _explain_village(form: ReportForm, matches: list) -> None:
+    """A precise message when the name search found several villages, or none."""
+    if matches:
+        form.village_code.errors = [_("Ada beberapa desa dengan nama itu: pilih salah satu di bawah.")]
+    elif (form.village_search.data or "").strip():
+        form.village_code.errors = [
+            _("Desa/kelurahan dengan nama itu tidak ditemukan. Periksa ejaannya, atau tulis kodenya.")
+        ]
 
 
 def _village_label(code: str) -> str:
