@@ -135,6 +135,7 @@ class Person(db.Model):
     birth_date: Mapped[date | None]
     sex: Mapped[Sex | None] = mapped_column(enum_column(Sex, "sex"))
     phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254))  # online reporters may leave one
     disability: Mapped[Disability] = mapped_column(
         enum_column(Disability, "disability"), default=Disability.NONE
     )
