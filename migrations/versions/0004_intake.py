@@ -1,7 +1,7 @@
 """intake: attachments, record changes (person/household history), cases.duplicate_reason
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-22 19:38:32.472490
 
 """
@@ -12,7 +12,7 @@ import slrt.core.db
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

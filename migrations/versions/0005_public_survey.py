@@ -4,7 +4,7 @@ Satisfaction survey answers (one per case), and an optional e-mail on persons: o
 reporters may leave an e-mail address instead of a phone number.
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-22 19:39:19.315831
 """
 
@@ -15,7 +15,7 @@ import slrt.core.db
 
 # revision identifiers, used by Alembic.
 revision = "0005"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
