@@ -148,3 +148,22 @@ def load_catalog(path: Path | str = DEFAULT_PATH) -> dict[str, int]:
         record_changes("service", svc, svc.code, before, service_fields(svc), actor=None)
     db.session.flush()
     return created
+
+
+def service_specs(data: dict[str, Any]) -> list[Any]:
+    """The catalogue's services as engine specs, without a database (tests, benchmarks)."""
+    from slrt.routing.engine import CriterionSpec, ServiceSpec
+
+    return [
+        ServiceSpec(
+            code=row["code"],
+            name=row["name"],
+            needs=tuple(row.get("needs", [])),
+            criteria=tuple(CriterionSpec(c["name"], c["expression"]) for c in row.get("criteria", [])),
+            combine=row.get("combine", "all"),
+            urgent=bool(row.get("urgent", False)),
+            needs_nik=bool(row.get("needs_nik", False)),
+            default_agency_code=row.get("agency"),
+        )
+        for row in data["services"]
+    ]

@@ -204,14 +204,26 @@ def combine(results: Iterable[bool | None], how: str) -> bool | None:
 
 
 def assess(
-    directory: Directory, service: ServiceSpec, facts: Mapping[str, Any]
+    directory: Directory,
+    service: ServiceSpec,
+    facts: Mapping[str, Any],
+    memo: dict[tuple[str, str], CriterionOutcome] | None = None,
 ) -> tuple[str, list[CriterionOutcome], tuple[str, ...]]:
     """The service's result for these facts, every criterion's outcome, and the missing facts
-    that could change the result (none when the result is already settled)."""
-    outcomes = [
-        evaluate_criterion(spec, compiled, facts)
-        for spec, compiled in zip(service.criteria, directory.compiled[service.code], strict=True)
-    ]
+    that could change the result (none when the result is already settled).
+
+    `memo` caches outcomes by (name, expression) for one set of facts: many services share a
+    criterion ("Terdaftar di DTSEN"), and each is judged once per suggestion run.
+    """
+    outcomes = []
+    for spec, compiled in zip(service.criteria, directory.compiled[service.code], strict=True):
+        key = (spec.name, spec.expression)
+        outcome = memo.get(key) if memo is not None else None
+        if outcome is None:
+            outcome = evaluate_criterion(spec, compiled, facts)
+            if memo is not None:
+                memo[key] = outcome
+        outcomes.append(outcome)
     overall = combine((o.result for o in outcomes), service.combine)
     if overall is None:
         missing = tuple(dict.fromkeys(name for o in outcomes if o.result is None for name in o.missing))
@@ -227,12 +239,13 @@ def suggest(
     needs = list(dict.fromkeys(needs))
     order: dict[int, tuple[int, int]] = {}
     prerequisites_for: set[str] = set()  # one ADMINDUK per dependent service, not per need
+    memo: dict[tuple[str, str], CriterionOutcome] = {}
     for need_index, need in enumerate(needs):
         services = directory.by_need.get(need, [])
         if not services:
             result.warnings.append(RoutingWarning("no_service", need))
         for service in services:
-            outcome, criteria, missing = assess(directory, service, facts)
+            outcome, criteria, missing = assess(directory, service, facts, memo)
             suggestion = Suggestion(
                 need, service, directory.agency_for(service, village_code), outcome, criteria, missing
             )

@@ -113,7 +113,9 @@ def _samples(text: str, facts: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
         elif kind == rule_engine.DataType.FLOAT:
             values = {Decimal(0), Decimal(1), Decimal(150)}
             for n in numbers:
-                values |= {n - 1, n, n + 1, n - Decimal("0.5"), n + Decimal("0.5")}
+                values |= {n - 1, n, n + 1}
+                if n != n.to_integral_value():  # a fractional bound: try just either side too
+                    values |= {n - Decimal("0.01"), n + Decimal("0.01")}
             out[name] = tuple(sorted(v for v in values if v >= 0))
         elif kind == rule_engine.DataType.STRING:
             out[name] = tuple(sorted(strings | {""}))
