@@ -224,9 +224,8 @@ def test_admin_manages_agencies_and_routing_rules(client, auth, world):
     db.session.query(DirectoryChange).delete()  # the catalogue load of the world fixture
     db.session.commit()
     auth.login("admin")
-    bad = auth.post(
-        "/directory/agencies/new", {"code": "puskesmas cileunyi", "name": "Puskesmas", "service_area": "99.99"}
-    ).get_data(as_text=True)
+    bad_form = {"code": "puskesmas cileunyi", "name": "Puskesmas", "service_area": "99.99"}
+    bad = auth.post("/directory/agencies/new", bad_form).get_data(as_text=True)
     assert "Kode 2-40 karakter" in bad and "Kode wilayah 99.99 tidak dikenal" in bad
     response = auth.post(
         "/directory/agencies/new",
