@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from slrt.accounts.models import User
 from slrt.accounts.services import ValidationFailed
@@ -31,6 +32,30 @@ from slrt.extensions import db
 from slrt.regions.models import Region
 from slrt.routing.expressions import check_expression
 
+# How each recorded field is named on the history pages.
+FIELD_LABELS = {
+    "code": _l("Kode"),
+    "name": _l("Nama"),
+    "description": _l("Uraian"),
+    "required_documents": _l("Dokumen"),
+    "needs": _l("Kebutuhan"),
+    "sla_respond_days": _l("Batas tanggapan"),
+    "sla_resolve_days": _l("Batas penyelesaian"),
+    "needs_nik": _l("Perlu NIK"),
+    "urgent": _l("Mendesak"),
+    "active": _l("Aktif"),
+    "default_agency_code": _l("Lembaga bawaan"),
+    "combine": _l("Cara menggabungkan"),
+    "criteria": _l("Kriteria"),
+    "address": _l("Alamat"),
+    "phone": _l("Telepon"),
+    "email": _l("Email"),
+    "hours": _l("Jam layanan"),
+    "service_area": _l("Wilayah layanan"),
+    "service": _l("Layanan"),
+    "region_code": _l("Wilayah"),
+    "agency": _l("Lembaga"),
+}
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
 
 

@@ -31,6 +31,11 @@ bp = Blueprint("directory", __name__, url_prefix="/directory")
 EXTRA_CRITERIA_ROWS = 2
 
 
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"field_labels": ops.FIELD_LABELS}
+
+
 def _apply_errors(form: Any, errors: dict[str | None, list[str]]) -> None:
     """Puts each service error on its field; `criteria.<i>.<field>` on that criterion's row."""
     for key, messages in errors.items():
@@ -148,7 +153,14 @@ def _service_page(service: Service | None) -> Any:
             flash(_("Layanan %(c)s disimpan.", c=saved.code), "success")
             return redirect(url_for("directory.service_detail", service_id=saved.id))
     facts = [(name, fact_label(name), FACT_TYPES[name].name.lower()) for name in sorted(FACT_TYPES)]
-    return render_template("directory/service_form.html", form=form, service=service, facts=facts)
+    has_errors = (
+        bool(form.form_errors)
+        or any(f.errors for f in form if f.name != "criteria")
+        or any(row.form.name.errors or row.form.expression.errors for row in form.criteria)
+    )
+    return render_template(
+        "directory/service_form.html", form=form, service=service, facts=facts, has_errors=has_errors
+    )
 
 
 @bp.route("/services/new", methods=["GET", "POST"])

@@ -38,6 +38,12 @@ FACT_LABELS = {
     "severe_disability_members": _l("Anggota disabilitas berat"),
     "pregnant_members": _l("Anggota yang hamil"),
 }
+# How a fact reads when it is false, where "Tidak ..." would read badly.
+FALSE_LABELS = {
+    "house_uninhabitable": _l("Rumah layak huni"),
+    "data_update_requested": _l("Data DTSEN tidak perlu diperbarui"),
+    "in_dtsen": _l("Belum terdaftar di DTSEN"),
+}
 _MEMBERS = _l("lengkapi data anggota keluarga (tanggal lahir, sekolah, kehamilan)")
 _PROGRAMMES = _l("cek kepesertaan program di DTSEN")
 FACT_HINTS = {
@@ -88,8 +94,15 @@ def _value(name: str, value: Any) -> str:
 
 
 def describe_fact(name: str, value: Any) -> str:
-    """ "Desil 3", "Terdaftar di DTSEN: ya"."""
-    if isinstance(value, bool | list | tuple):
+    """How a known fact reads: "Desil 3", "Terdaftar di DTSEN", "Tidak punya NIK"."""
+    if value is True:
+        return fact_label(name)
+    if value is False:
+        if name in FALSE_LABELS:
+            return str(FALSE_LABELS[name])
+        label = fact_label(name)
+        return _("Tidak %(what)s", what=label[:1].lower() + label[1:])
+    if isinstance(value, list | tuple | str):
         return _("%(label)s: %(value)s", label=fact_label(name), value=_value(name, value))
     return _("%(label)s %(value)s", label=fact_label(name), value=_value(name, value))
 
