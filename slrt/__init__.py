@@ -18,7 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Feature packages, each with an `init_app(app)` that registers its blueprints and CLI commands.
 FEATURES = (
-    "core", "accounts", "regions", "directory", "routing", "intake", "referrals", "public", "api", "demo",
+    "core",
+    "accounts",
+    "regions",
+    "directory",
+    "routing",
+    "intake",
+    "referrals",
+    "public",
+    "api",
+    "demo",
 )
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import sqlalchemy as sa
 
 from slrt.accounts.services import issue_token
 from slrt.directory import services as ops
+from slrt.directory.models import Service
 from slrt.extensions import db
 
 EXAMPLE = {
@@ -237,3 +239,20 @@ def test_hsds_unknown_id_and_bad_page_answer_json_errors(client, world):
     assert missing.status_code == 404 and missing.get_json()["status"] == 404
     assert client.get("/hsds/organizations/nope").status_code == 404
     assert client.get("/hsds/services?page=abc").status_code == 400
+
+
+def test_cached_directory_follows_an_edit(app, client, token, monkeypatch):
+    monkeypatch.setitem(app.config, "ROUTING_CACHE", True)
+    body = {**EXAMPLE, "needs": ["lansia"]}
+
+    def atensi_result():
+        suggestions = post(client, token, body).get_json()["suggestions"]
+        return next(s["result"] for s in suggestions if s["service_code"] == "ATENSI-LANSIA")
+
+    assert atensi_result() == "eligible"
+    service = db.session.scalar(sa.select(Service).where(Service.code == "ATENSI-LANSIA"))
+    values = ops.service_fields(service)
+    values.pop("criteria")
+    ops.save_service(service, **values, criteria=[("Usia 100 tahun atau lebih", "age >= 100")])
+    db.session.commit()
+    assert atensi_result() == "not_eligible"

@@ -52,7 +52,9 @@ def seed(ctx: dict) -> None:
     agencies = {a.code: a for a in db.session.scalars(sa.select(Agency))}
     puskesmas = agencies.get("PUSKESMAS-CILEUNYI")
     if puskesmas is not None and puskesmas.service_area != [DISTRICT_CILEUNYI]:
+        before = ops.agency_fields(puskesmas)
         puskesmas.service_area = [DISTRICT_CILEUNYI]  # a Puskesmas serves its own district
+        ops.record_changes("agency", puskesmas, puskesmas.code, before, ops.agency_fields(puskesmas), None)
     for code, agency in REGENCY_RULES.items():
         if code in services and agency in agencies:
             _rule(code, REGENCY, agency)
