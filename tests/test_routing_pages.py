@@ -251,3 +251,20 @@ def test_admin_manages_agencies_and_routing_rules(client, auth, world):
     assert db.session.scalar(sa.select(sa.func.count(RoutingRule.id))) == 0
     fields = set(db.session.scalars(sa.select(DirectoryChange.object_type)))
     assert fields == {"agency", "routing_rule"}
+
+
+def test_province_admin_manages_only_its_province(client, auth, world):
+    auth.login("admin.jatim")
+    response = auth.post(
+        "/directory/routing", {"service_code": "PKH", "region_code": "32.04", "agency_code": "DINSOS-3204"}
+    )
+    assert "di luar wilayah kewenangan Anda" in response.get_data(as_text=True)
+    edit = auth.post(
+        f"/directory/agencies/{world.agency.id}",
+        {"code": "DINSOS-3204", "name": "Dinsos", "service_area": "35.01", "active": "y"},
+    )
+    assert "Wilayah 32.04 di luar wilayah kewenangan Anda" in edit.get_data(as_text=True)
+    svc = service("PKH")
+    html = auth.post(f"/directory/services/{svc.id}/edit", service_form(svc)).get_data(as_text=True)
+    assert "hanya dapat diubah administrator nasional" in html
+    assert db.session.scalar(sa.select(sa.func.count(RoutingRule.id))) == 0

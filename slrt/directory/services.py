@@ -30,6 +30,7 @@ from slrt.directory.models import (
 )
 from slrt.extensions import db
 from slrt.regions.models import Region
+from slrt.routing.engine import in_region
 from slrt.routing.expressions import check_expression
 
 # How each recorded field is named on the history pages.
@@ -134,6 +135,15 @@ def _clean_list(values: Iterable[str] | None) -> list[str]:
     return [v.strip() for v in values or [] if v and v.strip()]
 
 
+def _outside_scope(actor: User | None, codes: Iterable[str]) -> list[str]:
+    """Region codes an administrator of a province may not touch (the directory is shared:
+    a province administrator manages the agencies and routing of that province only)."""
+    scope = getattr(actor, "scope_region_code", None)
+    if not scope:
+        return []
+    return [c for c in codes if not in_region(c, scope)]
+
+
 def _add(errors: dict[str | None, list[str]], key: str | None, message: str) -> None:
     errors.setdefault(key, []).append(message)
 
@@ -173,6 +183,9 @@ def save_agency(
     for region in area:
         if region not in known:
             _add(errors, "service_area", _("Kode wilayah %(code)s tidak dikenal.", code=region))
+    current = list(agency.service_area or []) if agency is not None else []
+    for region in dict.fromkeys(_outside_scope(actor, [*area, *current])):
+        _add(errors, "service_area", _("Wilayah %(code)s di luar wilayah kewenangan Anda.", code=region))
     if errors:
         raise ValidationFailed(errors)
     before = agency_fields(agency)
@@ -237,6 +250,9 @@ def save_service(
     the engine only ever sees criteria it can run.
     """
     errors: dict[str | None, list[str]] = {}
+    if getattr(actor, "scope_region_code", None):
+        # The catalogue is national: a province administrator routes, but does not redefine.
+        raise ValidationFailed({None: [_("Katalog layanan hanya dapat diubah administrator nasional.")]})
     code = (code or "").strip().upper()
     if service is not None:
         code = service.code  # codes are stable identifiers: referrals and reports use them
@@ -320,6 +336,8 @@ def save_rule(
     region_code = (region_code or "").strip()
     if db.session.get(Region, region_code) is None:
         _add(errors, "region_code", _("Kode wilayah %(code)s tidak dikenal.", code=region_code))
+    elif _outside_scope(actor, [region_code]):
+        _add(errors, "region_code", _("Wilayah %(code)s di luar wilayah kewenangan Anda.", code=region_code))
     agency = db.session.scalar(sa.select(Agency).where(Agency.code == (agency_code or "").strip().upper()))
     if agency is None:
         _add(errors, "agency_code", _("Lembaga %(c)s tidak dikenal.", c=agency_code))
@@ -343,6 +361,11 @@ def save_rule(
 
 
 def delete_rule(rule: RoutingRule, actor: User | None = None) -> None:
+    """Removes a routing rule; raises ValidationFailed when it lies outside the actor's region."""
+    if _outside_scope(actor, [rule.region_code]):
+        raise ValidationFailed(
+            {None: [_("Wilayah %(code)s di luar wilayah kewenangan Anda.", code=rule.region_code)]}
+        )
     before = rule_fields(rule)
     record_changes(
         "routing_rule",

@@ -277,7 +277,14 @@ def rule_delete(rule_id: int) -> Any:
     rule = _get(RoutingRule, rule_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    ops.delete_rule(rule, actor=current_user)
+    try:
+        ops.delete_rule(rule, actor=current_user)
+    except ValidationFailed as failed:
+        db.session.rollback()
+        for messages in failed.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(url_for("directory.rules"))
     db.session.commit()
     flash(_("Aturan rujukan dihapus."), "success")
     return redirect(url_for("directory.rules"))
