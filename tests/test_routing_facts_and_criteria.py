@@ -199,3 +199,15 @@ def test_catalog_with_errors_reports_every_place_and_changes_nothing(app, runner
     assert db.session.scalar(sa.select(sa.func.count(Service.id))) == 0
     with pytest.raises(CatalogError):
         load_catalog(path)
+
+
+def test_demo_seed_keeps_an_administrators_edit_but_catalog_load_applies_the_file(app, world):
+    criteria = [("Desil paling tinggi 3", "desil <= 3")]
+    ops.save_service(pkh(), **service_values(pkh(), criteria=criteria), actor=world.users["admin"])
+    db.session.commit()
+    load_catalog(keep_edited=True)
+    db.session.commit()
+    assert [c.expression for c in pkh().criteria] == ["desil <= 3"]
+    load_catalog()
+    db.session.commit()
+    assert "desil <= 4" in [c.expression for c in pkh().criteria]

@@ -109,8 +109,13 @@ def _criteria_problems(where: str, criteria: Any) -> list[str]:
     return problems
 
 
-def load_catalog(path: Path | str = DEFAULT_PATH) -> dict[str, int]:
-    """Upserts the catalogue; the caller commits. Returns counts of created rows."""
+def load_catalog(path: Path | str = DEFAULT_PATH, *, keep_edited: bool = False) -> dict[str, int]:
+    """Upserts the catalogue; the caller commits. Returns counts of created rows.
+
+    `keep_edited` leaves alone every service an administrator has changed on the directory
+    pages (the demo seed runs at every `make run` and must not undo those edits); the
+    command `flask catalog load` applies the file as it is.
+    """
     data = read_catalog(path)
     created = {"needs": 0, "services": 0}
     for position, row in enumerate(data["needs"]):
@@ -127,6 +132,8 @@ def load_catalog(path: Path | str = DEFAULT_PATH) -> dict[str, int]:
 
     for row in data["services"]:
         svc = db.session.scalar(sa.select(Service).where(Service.code == row["code"]))
+        if keep_edited and svc is not None and _edited_by_a_person(svc):
+            continue
         before = service_fields(svc)
         if svc is None:
             svc = Service(code=row["code"])
@@ -148,6 +155,23 @@ def load_catalog(path: Path | str = DEFAULT_PATH) -> dict[str, int]:
         record_changes("service", svc, svc.code, before, service_fields(svc), actor=None)
     db.session.flush()
     return created
+
+
+def _edited_by_a_person(service: Service) -> bool:
+    from slrt.directory.models import DirectoryChange
+
+    return (
+        db.session.scalar(
+            sa.select(DirectoryChange.id)
+            .where(
+                DirectoryChange.object_type == "service",
+                DirectoryChange.object_id == service.id,
+                DirectoryChange.actor_id.is_not(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def service_specs(data: dict[str, Any]) -> list[Any]:
