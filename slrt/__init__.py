@@ -17,7 +17,18 @@ from slrt.extensions import babel, csrf, db, limiter, login_manager, migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 # Feature packages, each with an `init_app(app)` that registers its blueprints and CLI commands.
-FEATURES = ("core", "accounts", "regions", "directory", "intake", "referrals", "public", "api", "demo")
+FEATURES = (
+    "core",
+    "accounts",
+    "regions",
+    "directory",
+    "routing",
+    "intake",
+    "referrals",
+    "public",
+    "api",
+    "demo",
+)
 
 
 def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:

@@ -1,7 +1,7 @@
 """referral lifecycle
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-22 19:40:35.000617
 
 """
@@ -12,7 +12,7 @@ import slrt.core.db
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

@@ -111,7 +111,7 @@ def _user(username: str, name: str, role: str, **kwargs: str | None) -> None:
 
 def seed(ctx: dict) -> None:
     _ensure_regions()
-    load_catalog()
+    load_catalog(keep_edited=True)  # an administrator's edits survive `make run`
     villages = {r.code: r for r in db.session.scalars(sa.select(Region).where(Region.code.in_(VILLAGES)))}
     for code, (office_code, approval) in VILLAGES.items():
         _office(office_code, f"Puskesos Desa {villages[code].name}", OfficeKind.PUSKESOS, code, approval)

@@ -1,7 +1,9 @@
-"""The seed catalogue: need taxonomy and services, from a JSON data file.
+"""The seed catalogue: need taxonomy, services and their criteria, from a JSON data file.
 
-Loading validates the whole file first and changes nothing when any row is wrong; loading the
-same file again changes nothing (upsert by stable code).
+Loading validates the whole file first (every problem, with its place, e.g.
+"services[3] (PIP).criteria[1]: ...") and changes nothing when any row is wrong; loading the
+same file again changes nothing (upsert by stable code). Changed services are recorded in the
+directory history like an edit on the admin pages (actor: none, i.e. the command line).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from slrt.directory.models import NeedCategory, Service
+from slrt.directory.models import Combine, NeedCategory, Service
 from slrt.extensions import db
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "catalog.json"
@@ -74,11 +76,46 @@ def validate_catalog(data: Any) -> list[str]:
             or sla[1] < 1
         ):
             problems.append(f"{where}: 'sla' must be [respond_days >= 0, resolve_days >= 1]")
+        if svc.get("combine", "all") not in {c.value for c in Combine}:
+            problems.append(f"{where}: 'combine' must be 'all' or 'any'")
+        problems.extend(_criteria_problems(where, svc.get("criteria", [])))
     return problems
 
 
-def load_catalog(path: Path | str = DEFAULT_PATH) -> dict[str, int]:
-    """Upserts the catalogue; the caller commits. Returns counts of created rows."""
+def _criteria_problems(where: str, criteria: Any) -> list[str]:
+    from slrt.routing.expressions import check_expression
+
+    if not isinstance(criteria, list):
+        return [f"{where}: 'criteria' must be a list"]
+    problems: list[str] = []
+    names: set[str] = set()
+    for j, criterion in enumerate(criteria):
+        place = f"{where}.criteria[{j}]"
+        if (
+            not isinstance(criterion, dict)
+            or not isinstance(criterion.get("name"), str)
+            or not criterion["name"].strip()
+        ):
+            problems.append(f"{place}: needs a 'name' and an 'expression'")
+            continue
+        place = f"{where}.criteria[{j}] ({criterion['name']})"
+        if criterion["name"] in names:
+            problems.append(f"{place}: duplicate name")
+        names.add(criterion["name"])
+        expression = criterion.get("expression")
+        problem = check_expression(expression) if isinstance(expression, str) else "expression must be text"
+        if problem:
+            problems.append(f"{place}: {problem}")
+    return problems
+
+
+def load_catalog(path: Path | str = DEFAULT_PATH, *, keep_edited: bool = False) -> dict[str, int]:
+    """Upserts the catalogue; the caller commits. Returns counts of created rows.
+
+    `keep_edited` leaves alone every service an administrator has changed on the directory
+    pages (the demo seed runs at every `make run` and must not undo those edits); the
+    command `flask catalog load` applies the file as it is.
+    """
     data = read_catalog(path)
     created = {"needs": 0, "services": 0}
     for position, row in enumerate(data["needs"]):
@@ -91,8 +128,13 @@ def load_catalog(path: Path | str = DEFAULT_PATH) -> dict[str, int]:
         need.description = row.get("description")
         need.fast_track = bool(row.get("fast_track", False))
         need.position = position
+    from slrt.directory.services import _replace_criteria, record_changes, service_fields
+
     for row in data["services"]:
         svc = db.session.scalar(sa.select(Service).where(Service.code == row["code"]))
+        if keep_edited and svc is not None and _edited_by_a_person(svc):
+            continue
+        before = service_fields(svc)
         if svc is None:
             svc = Service(code=row["code"])
             db.session.add(svc)
@@ -105,5 +147,47 @@ def load_catalog(path: Path | str = DEFAULT_PATH) -> dict[str, int]:
         svc.needs_nik = bool(row.get("needs_nik", False))
         svc.urgent = bool(row.get("urgent", False))
         svc.default_agency_code = row.get("agency")
+        svc.combine = Combine(row.get("combine", "all"))
+        _replace_criteria(
+            svc, [(c["name"].strip(), c["expression"].strip()) for c in row.get("criteria", [])]
+        )
+        db.session.flush()
+        record_changes("service", svc, svc.code, before, service_fields(svc), actor=None)
     db.session.flush()
     return created
+
+
+def _edited_by_a_person(service: Service) -> bool:
+    from slrt.directory.models import DirectoryChange
+
+    return (
+        db.session.scalar(
+            sa.select(DirectoryChange.id)
+            .where(
+                DirectoryChange.object_type == "service",
+                DirectoryChange.object_id == service.id,
+                DirectoryChange.actor_id.is_not(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def service_specs(data: dict[str, Any]) -> list[Any]:
+    """The catalogue's services as engine specs, without a database (tests, benchmarks)."""
+    from slrt.routing.engine import CriterionSpec, ServiceSpec
+
+    return [
+        ServiceSpec(
+            code=row["code"],
+            name=row["name"],
+            needs=tuple(row.get("needs", [])),
+            criteria=tuple(CriterionSpec(c["name"], c["expression"]) for c in row.get("criteria", [])),
+            combine=row.get("combine", "all"),
+            urgent=bool(row.get("urgent", False)),
+            needs_nik=bool(row.get("needs_nik", False)),
+            default_agency_code=row.get("agency"),
+        )
+        for row in data["services"]
+    ]

@@ -70,6 +70,19 @@ class NeedCategory(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class Combine(enum.StrEnum):
+    """How a service's criteria combine: every one must hold, or at least one."""
+
+    ALL = "all"
+    ANY = "any"
+
+
+COMBINE_LABELS = {
+    Combine.ALL: _l("Semua kriteria terpenuhi"),
+    Combine.ANY: _l("Salah satu kriteria terpenuhi"),
+}
+
+
 class Service(db.Model):
     """A programme or service a need can be referred to (PKH, BPNT, ADMINDUK, ...)."""
 
@@ -87,9 +100,76 @@ class Service(db.Model):
     urgent: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     default_agency_code: Mapped[str | None] = mapped_column(sa.String(40))
+    combine: Mapped[Combine] = mapped_column(
+        enum_column(Combine, "combine"), default=Combine.ALL, server_default=Combine.ALL.value
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    criteria = relationship(
+        "Criterion", back_populates="service", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         sa.CheckConstraint("sla_respond_days >= 0 AND sla_resolve_days > 0", name="sla_positive"),
     )
+
+
+class Criterion(db.Model):
+    """One named eligibility rule of a service, an expression over the facts (rule-engine syntax).
+
+    Expressions are compiled and type-checked when saved (slrt.routing.expressions), so a row
+    here is always one the engine can run.
+    """
+
+    __tablename__ = "criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    expression: Mapped[str] = mapped_column(sa.Text)
+
+    service = relationship(Service, back_populates="criteria")
+
+
+class RoutingRule(db.Model):
+    """ "Service x region -> agency". The rule of the most specific region containing the
+    village wins (village over district over regency over province). Every rule names one
+    service: a catch-all rule per agency would let a village Puskesmas capture PKH."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    region_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    service = relationship(Service, lazy="joined")
+    agency = relationship(Agency, lazy="joined")
+    region = relationship("Region", lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("service_id", "region_code", name="uq_routing_rules_service_region"),
+    )
+
+
+class DirectoryChange(db.Model):
+    """Version history of the directory: one row per changed field (who, when, old, new)."""
+
+    __tablename__ = "directory_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    object_type: Mapped[str] = mapped_column(sa.String(20))  # agency, service, criterion, routing_rule
+    object_id: Mapped[int] = mapped_column()
+    object_label: Mapped[str] = mapped_column(sa.String(200))
+    field: Mapped[str] = mapped_column(sa.String(60))
+    old: Mapped[str | None] = mapped_column(sa.Text)
+    new: Mapped[str | None] = mapped_column(sa.Text)
+
+    actor = relationship("User")
+
+    __table_args__ = (sa.Index("ix_directory_changes_object", "object_type", "object_id"),)

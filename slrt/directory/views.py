@@ -1,0 +1,296 @@
+"""Directory pages: services with their criteria, agencies, the routing table, the history.
+
+Every logged-in user may read them (the desk needs to know what a programme asks for);
+only administrators change them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from slrt.accounts.forms import EmptyForm
+from slrt.accounts.models import Role
+from slrt.accounts.services import ValidationFailed
+from slrt.core.access import roles_required
+from slrt.directory import services as ops
+from slrt.directory.forms import AgencyForm, RuleForm, ServiceForm
+from slrt.directory.models import COMBINE_LABELS, Agency, NeedCategory, RoutingRule, Service
+from slrt.extensions import db
+from slrt.routing.facts import FACT_TYPES
+from slrt.routing.reasons import fact_label
+
+bp = Blueprint("directory", __name__, url_prefix="/directory")
+
+EXTRA_CRITERIA_ROWS = 2
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"field_labels": ops.FIELD_LABELS}
+
+
+def _apply_errors(form: Any, errors: dict[str | None, list[str]]) -> None:
+    """Puts each service error on its field; `criteria.<i>.<field>` on that criterion's row."""
+    for key, messages in errors.items():
+        target = None
+        if key and key.startswith("criteria."):
+            _, index, name = key.split(".")
+            rows = _criteria_rows(form)
+            if int(index) < len(rows):
+                target = getattr(rows[int(index)].form, name)
+        elif key:
+            target = getattr(form, key, None)
+        if target is None:
+            form.form_errors.extend(messages)
+        else:
+            target.errors = list(target.errors) + messages
+
+
+def _criteria_rows(form: ServiceForm) -> list[Any]:
+    """The criteria rows to save: not marked for removal and not left blank."""
+    return [
+        row
+        for row in form.criteria
+        if not row.form.remove.data
+        and ((row.form.name.data or "").strip() or (row.form.expression.data or "").strip())
+    ]
+
+
+def _get(model: type, ident: int) -> Any:
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+# -- services ----------------------------------------------------------------------------
+
+
+@bp.route("/services")
+@login_required
+def services() -> Any:
+    rows = db.session.scalars(
+        sa.select(Service).options(selectinload(Service.criteria)).order_by(Service.code)
+    ).all()
+    needs = {n.code: n.name for n in db.session.scalars(sa.select(NeedCategory))}
+    return render_template("directory/services.html", services=rows, needs=needs)
+
+
+@bp.route("/services/<int:service_id>")
+@login_required
+def service_detail(service_id: int) -> Any:
+    service = _get(Service, service_id)
+    rules = db.session.scalars(
+        sa.select(RoutingRule).where(RoutingRule.service_id == service.id).order_by(RoutingRule.region_code)
+    ).all()
+    needs = {n.code: n.name for n in db.session.scalars(sa.select(NeedCategory))}
+    return render_template(
+        "directory/service_detail.html",
+        service=service,
+        rules=rules,
+        needs=needs,
+        combine_labels=COMBINE_LABELS,
+        changes=ops.history("service", service.id, limit=50),
+    )
+
+
+def _service_form(service: Service | None) -> ServiceForm:
+    form = ServiceForm(obj=service) if request.method == "GET" and service else ServiceForm()
+    form.needs.choices = [
+        (n.code, n.name) for n in db.session.scalars(sa.select(NeedCategory).order_by(NeedCategory.position))
+    ]
+    if request.method == "GET":
+        if service is not None:
+            form.required_documents.data = "\n".join(service.required_documents or [])
+            form.needs.data = list(service.needs or [])
+            form.combine.data = service.combine.value
+        while len(form.criteria) > 0:
+            form.criteria.pop_entry()
+        for c in service.criteria if service else []:
+            form.criteria.append_entry({"name": c.name, "expression": c.expression})
+        for _i in range(EXTRA_CRITERIA_ROWS):
+            form.criteria.append_entry()
+    return form
+
+
+def _service_data(form: ServiceForm) -> dict[str, Any]:
+    return {
+        "code": form.code.data or "",
+        "name": form.name.data,
+        "description": form.description.data,
+        "required_documents": (form.required_documents.data or "").splitlines(),
+        "needs": form.needs.data or [],
+        "sla_respond_days": form.sla_respond_days.data,
+        "sla_resolve_days": form.sla_resolve_days.data,
+        "needs_nik": form.needs_nik.data,
+        "urgent": form.urgent.data,
+        "active": form.active.data,
+        "default_agency_code": form.default_agency_code.data,
+        "combine": form.combine.data,
+        "criteria": [
+            (row.form.name.data or "", row.form.expression.data or "") for row in _criteria_rows(form)
+        ],
+    }
+
+
+def _service_page(service: Service | None) -> Any:
+    form = _service_form(service)
+    if form.validate_on_submit():
+        try:
+            saved = ops.save_service(service, **_service_data(form), actor=current_user)
+        except ValidationFailed as failed:
+            db.session.rollback()
+            _apply_errors(form, failed.errors)
+        else:
+            db.session.commit()
+            flash(_("Layanan %(c)s disimpan.", c=saved.code), "success")
+            return redirect(url_for("directory.service_detail", service_id=saved.id))
+    facts = [(name, fact_label(name), FACT_TYPES[name].name.lower()) for name in sorted(FACT_TYPES)]
+    has_errors = (
+        bool(form.form_errors)
+        or any(f.errors for f in form if f.name != "criteria")
+        or any(row.form.name.errors or row.form.expression.errors for row in form.criteria)
+    )
+    return render_template(
+        "directory/service_form.html", form=form, service=service, facts=facts, has_errors=has_errors
+    )
+
+
+@bp.route("/services/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def service_new() -> Any:
+    return _service_page(None)
+
+
+@bp.route("/services/<int:service_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def service_edit(service_id: int) -> Any:
+    return _service_page(_get(Service, service_id))
+
+
+# -- agencies ----------------------------------------------------------------------------
+
+
+@bp.route("/agencies")
+@login_required
+def agencies() -> Any:
+    rows = db.session.scalars(sa.select(Agency).order_by(Agency.code)).all()
+    return render_template("directory/agencies.html", agencies=rows)
+
+
+def _area_list(text: str | None) -> list[str]:
+    return [p for p in re.split(r"[\s,;]+", text or "") if p]
+
+
+def _agency_page(agency: Agency | None) -> Any:
+    form = AgencyForm(obj=agency) if request.method == "GET" and agency else AgencyForm()
+    if request.method == "GET" and agency is not None:
+        form.service_area.data = ", ".join(agency.service_area or [])
+    if form.validate_on_submit():
+        try:
+            saved = ops.save_agency(
+                agency,
+                code=form.code.data,
+                name=form.name.data,
+                address=form.address.data,
+                phone=form.phone.data,
+                email=form.email.data,
+                hours=form.hours.data,
+                service_area=_area_list(form.service_area.data),
+                active=form.active.data,
+                actor=current_user,
+            )
+        except ValidationFailed as failed:
+            db.session.rollback()
+            _apply_errors(form, failed.errors)
+        else:
+            db.session.commit()
+            flash(_("Lembaga %(c)s disimpan.", c=saved.code), "success")
+            return redirect(url_for("directory.agencies"))
+    changes = ops.history("agency", agency.id, limit=50) if agency else []
+    return render_template("directory/agency_form.html", form=form, agency=agency, changes=changes)
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def agency_new() -> Any:
+    return _agency_page(None)
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def agency_edit(agency_id: int) -> Any:
+    return _agency_page(_get(Agency, agency_id))
+
+
+# -- routing table -----------------------------------------------------------------------
+
+
+@bp.route("/routing", methods=["GET", "POST"])
+@login_required
+def rules() -> Any:
+    form = RuleForm()
+    form.service_code.choices = [
+        (s.code, f"{s.code} · {s.name}")
+        for s in db.session.scalars(sa.select(Service).order_by(Service.code))
+    ]
+    form.agency_code.choices = [
+        (a.code, f"{a.code} · {a.name}")
+        for a in db.session.scalars(sa.select(Agency).where(Agency.active.is_(True)).order_by(Agency.code))
+    ]
+    if request.method == "POST":
+        if current_user.role is not Role.ADMIN:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                ops.save_rule(
+                    service_code=form.service_code.data,
+                    region_code=form.region_code.data,
+                    agency_code=form.agency_code.data,
+                    actor=current_user,
+                )
+            except ValidationFailed as failed:
+                db.session.rollback()
+                _apply_errors(form, failed.errors)
+            else:
+                db.session.commit()
+                flash(_("Aturan rujukan disimpan."), "success")
+                return redirect(url_for("directory.rules"))
+    rows = db.session.scalars(
+        sa.select(RoutingRule)
+        .join(Service, RoutingRule.service_id == Service.id)
+        .order_by(Service.code, RoutingRule.region_code)
+    ).all()
+    return render_template("directory/rules.html", form=form, rules=rows, delete_form=EmptyForm())
+
+
+@bp.route("/routing/<int:rule_id>/delete", methods=["POST"])
+@roles_required(Role.ADMIN)
+def rule_delete(rule_id: int) -> Any:
+    rule = _get(RoutingRule, rule_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.delete_rule(rule, actor=current_user)
+    except ValidationFailed as failed:
+        db.session.rollback()
+        for messages in failed.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(url_for("directory.rules"))
+    db.session.commit()
+    flash(_("Aturan rujukan dihapus."), "success")
+    return redirect(url_for("directory.rules"))
+
+
+@bp.route("/history")
+@roles_required(Role.ADMIN)
+def history() -> Any:
+    return render_template("directory/history.html", changes=ops.history(limit=300))

@@ -1,0 +1,92 @@
+"""The route page: suggestions per need with reasons, and draft referrals from the choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from slrt.accounts.models import Role
+from slrt.accounts.services import ValidationFailed
+from slrt.core.access import get_or_404, roles_required
+from slrt.directory.models import Service
+from slrt.extensions import db
+from slrt.intake.models import Case, CaseStatus
+from slrt.routing import reasons
+from slrt.routing.forms import RouteForm
+from slrt.routing.services import Selection, create_draft_referrals, suggest_for_case
+
+bp = Blueprint("routing", __name__)
+
+
+@bp.route("/cases/<int:case_id>/route", methods=["GET", "POST"])
+@roles_required(Role.DESK, Role.COORDINATOR, Role.SLRT)
+def case_route(case_id: int) -> Any:
+    case = get_or_404(Case, case_id)
+    routing = suggest_for_case(case)
+    form = RouteForm()
+    form.manual_need_id.choices = [(n.id, n.category.name) for n in case.needs]
+    services = db.session.scalars(
+        sa.select(Service).where(Service.active.is_(True)).order_by(Service.code)
+    ).all()
+    form.manual_service.choices = [("", _("— tidak ada —"))] + [
+        (s.code, f"{s.code} · {s.name}") for s in services
+    ]
+    chosen = set(request.form.getlist("choose"))
+    errors: list[str] = []
+    if form.validate_on_submit():
+        by_key = {cs.key: cs for cs in routing.suggestions}
+        selections = [
+            Selection(
+                need_id=by_key[key].need.id,
+                service_code=by_key[key].suggestion.service.code,
+                reason=reasons.summary(by_key[key].suggestion),
+                prerequisite_of=by_key[key].suggestion.prerequisite_of,
+            )
+            for key in request.form.getlist("choose")
+            if key in by_key
+        ]
+        if form.manual_service.data:
+            selections.append(
+                Selection(
+                    need_id=form.manual_need_id.data,
+                    service_code=form.manual_service.data,
+                    reason=form.manual_reason.data,
+                    manual=True,
+                )
+            )
+        try:
+            created = create_draft_referrals(case, selections, current_user)
+        except ValidationFailed as failed:
+            db.session.rollback()
+            for field, messages in failed.errors.items():
+                target = getattr(form, f"manual_{field}", None) if field else None
+                if field == "reason":
+                    target = form.manual_reason
+                if target is not None:
+                    target.errors = list(target.errors) + messages
+                else:
+                    errors.extend(messages)
+        else:
+            db.session.commit()
+            flash(
+                ngettext("%(num)d draf rujukan dibuat.", "%(num)d draf rujukan dibuat.", len(created)),
+                "success",
+            )
+            return redirect(url_for("intake.case_detail", case_id=case.id))
+    elif request.method == "GET":
+        chosen = {cs.key for cs in routing.suggestions if cs.suggestion.result == "eligible"}
+    return render_template(
+        "routing/route.html",
+        case=case,
+        routing=routing,
+        form=form,
+        chosen=chosen,
+        errors=errors,
+        reasons=reasons,
+        is_open=case.status is CaseStatus.OPEN,
+    )

@@ -1,0 +1,258 @@
+"""POST /api/v1/routing/suggest, its OpenAPI description, and the HSDS 3.0 directory view."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+import sqlalchemy as sa
+
+from slrt.accounts.services import issue_token
+from slrt.directory import services as ops
+from slrt.directory.models import Service
+from slrt.extensions import db
+
+EXAMPLE = {
+    "village_code": "32.04.05.2001",
+    "needs": ["lansia", "kesehatan.jaminan"],
+    "person": {
+        "birth_date": "1950-02-01",
+        "sex": "P",
+        "nik": None,
+        "pregnant": False,
+        "disability": "none",
+        "in_school": None,
+    },
+    "household": {
+        "in_dtsen": True,
+        "desil": 3,
+        "receives": ["BPNT"],
+        "house_uninhabitable": None,
+        "members": [
+            {
+                "birth_date": "2015-06-01",
+                "sex": "L",
+                "disability": "none",
+                "pregnant": False,
+                "in_school": False,
+            }
+        ],
+    },
+}
+
+
+@pytest.fixture()
+def token(world) -> str:
+    _, clear = issue_token(world.users["desk_a"])
+    db.session.commit()
+    return clear
+
+
+def post(client, token, body):
+    return client.post(
+        "/api/v1/routing/suggest",
+        data=json.dumps(body) if not isinstance(body, str) else body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+
+
+def test_suggest_needs_a_token(client, world):
+    assert client.post("/api/v1/routing/suggest", json=EXAMPLE).status_code == 401
+
+
+def test_suggest_answers_the_documented_shape(client, token):
+    response = post(client, token, EXAMPLE)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"suggestions", "warnings"}
+    by_code = {(s["service_code"], s["prerequisite_of"]): s for s in body["suggestions"]}
+    lansia = by_code[("ATENSI-LANSIA", None)]
+    assert lansia["need"] == "lansia" and lansia["result"] == "eligible" and lansia["urgent"] is False
+    assert lansia["agency"] == {"code": "DINSOS-3204", "name": "Lembaga DINSOS-3204"}
+    today = date.today()
+    age = today.year - 1950 - ((today.month, today.day) < (2, 1))
+    assert lansia["criteria"] == [
+        {
+            "name": "Usia 60 tahun atau lebih",
+            "result": True,
+            "missing": [],
+            "reason": f"Usia {age}: terpenuhi",
+        }
+    ]
+    # no NIK: PKH and PBI-JK need one, so ADMINDUK comes as their prerequisite
+    assert ("ADMINDUK", "PKH") in by_code and ("ADMINDUK", "PBI-JK") in by_code
+    assert by_code[("PBI-JK", None)]["result"] == "not_eligible"
+    assert body["warnings"] == []
+    schema = client.get("/api/v1/openapi.json").get_json()
+    doc = {**schema["components"]["schemas"]["RoutingSuggestResponse"], "components": schema["components"]}
+    jsonschema.validate(body, doc)
+
+
+def test_unknown_facts_give_unknown_with_the_missing_fact(client, token):
+    body = json.loads(json.dumps(EXAMPLE))
+    body["household"]["desil"] = None
+    body["needs"] = ["pangan"]
+    (bpnt, *_) = post(client, token, body).get_json()["suggestions"]
+    # BPNT is already received: "not already in BPNT" is false, so desil cannot matter.
+    assert bpnt["service_code"] == "BPNT" and bpnt["result"] == "not_eligible"
+    body["household"]["receives"] = None
+    suggestions = post(client, token, body).get_json()["suggestions"]
+    bpnt = next(s for s in suggestions if s["service_code"] == "BPNT")
+    assert bpnt["result"] == "unknown"
+    assert {"desil", "receives_bpnt"} == {m for c in bpnt["criteria"] for m in c["missing"]}
+
+
+def test_no_agency_in_the_area_is_a_warning(client, token):
+    body = {**EXAMPLE, "needs": ["kesehatan.layanan"]}
+    response = post(client, token, body)
+    assert response.status_code == 200
+    (suggestion,) = response.get_json()["suggestions"]
+    assert suggestion["agency"] is None and suggestion["urgent"] is True
+    assert "PUSKESMAS" in response.get_json()["warnings"][0]
+
+
+def test_malformed_request_lists_every_problem(client, token):
+    body = json.loads(json.dumps(EXAMPLE))
+    body["needs"] = ["lansia", "terbang"]
+    body["village_code"] = "32.04.05.9999"
+    body["person"]["birth_date"] = "01-02-1950"
+    body["household"]["desil"] = "3"
+    body["household"]["members"][0]["pregnant"] = "tidak"
+    response = post(client, token, body)
+    assert response.status_code == 400
+    problems = {p["field"]: p["message"] for p in response.get_json()["problems"]}
+    assert set(problems) == {
+        "needs[1]",
+        "village_code",
+        "person.birth_date",
+        "household.desil",
+        "household.members[0].pregnant",
+    }
+    assert "terbang" in problems["needs[1]"] and "YYYY-MM-DD" in problems["person.birth_date"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[]",
+        json.dumps({"village_code": 3204, "needs": "lansia"}),
+        json.dumps({**EXAMPLE, "person": "Siti"}),
+        json.dumps({**EXAMPLE, "household": {"members": [None]}}),
+        json.dumps({**EXAMPLE, "person": {"birth_date": "2999-01-01"}}),
+        json.dumps({**EXAMPLE, "village_code": "32.04"}),
+    ],
+)
+def test_bad_bodies_answer_400_never_500(client, token, body):
+    response = post(client, token, body)
+    assert response.status_code == 400
+    assert response.get_json()["problems"]
+
+
+def test_openapi_describes_the_suggest_endpoint(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    operation = doc["paths"]["/api/v1/routing/suggest"]["post"]
+    assert set(operation["responses"]) >= {"200", "400", "401"}
+    assert "RoutingSuggestRequest" in doc["components"]["schemas"]
+    jsonschema.validate(EXAMPLE, {**doc["components"]["schemas"]["RoutingSuggestRequest"], **doc})
+
+
+# -- HSDS ------------------------------------------------------------------------------------
+
+
+def conformance_dir() -> Path | None:
+    root = Path(__file__).resolve().parent.parent
+    for candidate in (os.environ.get("SLRT_CONFORMANCE_DIR"), root.parent / "shared" / "conformance"):
+        if candidate and (Path(candidate) / "hsds-3.0" / "schema").is_dir():
+            return Path(candidate) / "hsds-3.0" / "schema"
+    return None
+
+
+@pytest.fixture(scope="session")
+def hsds_schemas():
+    folder = conformance_dir()
+    if folder is None:
+        pytest.skip("HSDS 3.0 schemas not found: set SLRT_CONFORMANCE_DIR or add ../shared/conformance")
+    return {
+        name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        for name in ("service", "organization")
+    }
+
+
+def validate(instance, schema):
+    jsonschema.validate(instance, schema, format_checker=jsonschema.FormatChecker())
+
+
+PAGE_KEYS = {
+    "total_items",
+    "total_pages",
+    "page_number",
+    "size",
+    "first_page",
+    "last_page",
+    "empty",
+    "contents",
+}
+
+
+def test_hsds_services_validate_and_paginate(client, world, hsds_schemas):
+    ops.save_rule(service_code="PKH", region_code="32.04", agency_code="DINSOS-3204")
+    db.session.commit()
+    first = client.get("/hsds/services?per_page=10").get_json()
+    assert set(first) == PAGE_KEYS
+    assert first["total_items"] == 18 and first["total_pages"] == 2 and first["size"] == 10
+    assert first["first_page"] and not first["last_page"] and not first["empty"]
+    second = client.get("/hsds/services?per_page=10&page=2").get_json()
+    assert second["size"] == 8 and second["last_page"] and second["page_number"] == 2
+    for item in first["contents"] + second["contents"]:
+        validate(item, hsds_schemas["service"])
+    pkh = next(s for s in first["contents"] + second["contents"] if s["alternate_name"] == "PKH")
+    assert pkh["service_areas"][0]["extent"] == "32.04"
+    one = client.get(f"/hsds/services/{pkh['id']}")
+    assert one.status_code == 200 and one.get_json() == pkh
+    validate(one.get_json(), hsds_schemas["service"])
+    beyond = client.get("/hsds/services?page=9").get_json()
+    assert beyond["empty"] and beyond["contents"] == []
+
+
+def test_hsds_organizations_validate(client, world, hsds_schemas):
+    world.agency.phone, world.agency.email = "022-5891234", "dinsos@example.go.id"
+    ops.save_rule(service_code="PKH", region_code="32.04", agency_code="DINSOS-3204")
+    db.session.commit()
+    page = client.get("/hsds/organizations").get_json()
+    assert set(page) == PAGE_KEYS and page["total_items"] == 2
+    for item in page["contents"]:
+        validate(item, hsds_schemas["organization"])
+    dinsos = next(o for o in page["contents"] if o["alternate_name"] == "DINSOS-3204")
+    assert [s["name"] for s in dinsos["services"]] == ["Program Keluarga Harapan"]
+    one = client.get(f"/hsds/organizations/{dinsos['id']}")
+    assert one.status_code == 200
+    validate(one.get_json(), hsds_schemas["organization"])
+
+
+def test_hsds_unknown_id_and_bad_page_answer_json_errors(client, world):
+    missing = client.get("/hsds/services/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and missing.get_json()["status"] == 404
+    assert client.get("/hsds/organizations/nope").status_code == 404
+    assert client.get("/hsds/services?page=abc").status_code == 400
+
+
+def test_cached_directory_follows_an_edit(app, client, token, monkeypatch):
+    monkeypatch.setitem(app.config, "ROUTING_CACHE", True)
+    body = {**EXAMPLE, "needs": ["lansia"]}
+
+    def atensi_result():
+        suggestions = post(client, token, body).get_json()["suggestions"]
+        return next(s["result"] for s in suggestions if s["service_code"] == "ATENSI-LANSIA")
+
+    assert atensi_result() == "eligible"
+    service = db.session.scalar(sa.select(Service).where(Service.code == "ATENSI-LANSIA"))
+    values = ops.service_fields(service)
+    values.pop("criteria")
+    ops.save_service(service, **values, criteria=[("Usia 100 tahun atau lebih", "age >= 100")])
+    db.session.commit()
+    assert atensi_result() == "not_eligible"
