@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations extract-messages db demo clean bench
+.PHONY: run test lint translations extract-messages db demo clean install
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,6 @@ test: translations
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
-
-bench: translations
-	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
