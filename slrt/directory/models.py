@@ -69,6 +69,14 @@ class NeedCategory(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: English when chosen and known, else Indonesian."""
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        return self.name_en if self.name_en and locale is not None and locale.language == "en" else self.name
+
 
 class Combine(enum.StrEnum):
     """How a service's criteria combine: every one must hold, or at least one."""
