@@ -180,7 +180,7 @@ def render_letter(referral: Referral, hide_reporter: bool) -> bytes:
     pdf.multi_cell(
         60,
         4,
-        _("Pindai untuk melihat status. Kode lacak: %(code)s", code=tracking.display(case.tracking_code)),
+        _("Pindai untuk melihat status. Kode pelacakan: %(code)s", code=tracking.display(case.tracking_code)),
     )
     pdf.set_xy(pdf.l_margin + width - 65, top)
     pdf.set_font("DejaVu", "", 10)
