@@ -40,7 +40,10 @@ ERROR_TEXT = {
     ),
     500: (
         _l("Terjadi kesalahan"),
-        _l("Maaf, terjadi kesalahan di sistem. Kesalahan ini sudah dicatat untuk petugas teknis; coba lagi nanti."),
+        _l(
+            "Maaf, terjadi kesalahan di sistem. Kesalahan ini sudah dicatat untuk petugas teknis; "
+            "coba lagi nanti."
+        ),
     ),
 }
 

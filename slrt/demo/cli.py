@@ -13,6 +13,13 @@ def seed() -> None:
     """Create the demo regency, its desks, agencies, users and cases (idempotent)."""
     ctx = run_steps()
     db.session.commit()
+    # Escalate the demo's overdue referrals as cron would, so the supervisor page shows them.
+    from slrt.referrals.services import sweep
+
+    report = sweep()
+    db.session.commit()
+    if report.breaches:
+        click.echo(f"Escalated {report.breaches} missed deadlines ({report.notifications} notifications).")
     click.echo(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):")
     for username, role, where in ctx.get("logins", []):
         click.echo(f"  {username:<12} {role:<12} {where}")
