@@ -51,7 +51,6 @@ def make_person(village: str = VILLAGE_A, **kwargs: Any) -> m.Person:
     household = kwargs.pop("household", None) or m.Household(village_code=village)
     values = {"name": "Siti Aminah", "birth_date": date(1980, 5, 17), "sex": m.Sex.FEMALE}
     values.update(kwargs)
-    values.setdefault("name_search", values["name"].lower())
     person = m.Person(
         household=household,
         village_code=household.village_code,

@@ -344,3 +344,19 @@ def test_a_regency_officer_moving_a_household_moves_its_members_scope(client, au
     db.session.expire_all()
     assert {person.village_code, child.village_code, person.household.village_code} == {VILLAGE_B}
     assert post_intake(auth, {**data, "person_id": "abc", "idempotency_key": "k9"}).status_code == 422
+
+
+def test_every_person_is_searchable_by_an_accent_free_name_however_it_was_created(app):
+    from slrt.extensions import db
+    from slrt.intake.models import Household, Person
+
+    person = Person(
+        name="  Dédé   SUKMAWATI ",
+        village_code="32.04.05.2001",
+        household=Household(village_code="32.04.05.2001"),
+    )
+    db.session.add(person)
+    db.session.flush()
+    assert person.name_search == "dede sukmawati"
+    person.name = "Ëndang Rahayu"
+    assert person.name_search == "endang rahayu"

@@ -177,7 +177,6 @@ def _person(
         nik=nik,
         nik_missing_reason=None if nik else "never_registered",
         name=name,
-        name_search=name.lower(),
         birth_date=born,
         sex=sex,
         phone=f"+62812{rng.randint(10000000, 99999999)}" if age >= 18 else None,

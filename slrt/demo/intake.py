@@ -3,12 +3,10 @@ real intake service, and a short change history. Idempotent: keyed visits are ma
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import sqlalchemy as sa
 
 from slrt.accounts.models import User
+from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.intake import services
@@ -62,14 +60,10 @@ VISITS = [
 
 
 def seed(ctx: dict) -> None:
-    for person in db.session.scalars(sa.select(m.Person).where(m.Person.village_code.like("32.04.05.%"))):
-        wanted = services.normalize_name(person.name)
-        if person.name_search != wanted:
-            person.name_search = wanted
     desk = db.session.scalar(sa.select(User).where(User.username == "desk"))
     if desk is None:
         return
-    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    today = local_today()
     for visit in VISITS:
         if db.session.scalar(sa.select(m.Case.id).where(m.Case.idempotency_key == visit["idempotency_key"])):
             continue

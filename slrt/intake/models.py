@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from slrt.core.db import enum_column, utcnow
 from slrt.core.nik import NikMissingReason
@@ -120,6 +121,13 @@ class Household(db.Model):
     __table_args__ = (sa.CheckConstraint("desil IS NULL OR desil BETWEEN 1 AND 10", name="desil_range"),)
 
 
+def normalize_name(text: str) -> str:
+    """The searchable form of a name: lower case, accents stripped, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
 class Person(db.Model):
     __tablename__ = "persons"
 
@@ -151,6 +159,12 @@ class Person(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     household = relationship(Household, back_populates="members")
+
+    @validates("name")
+    def _keep_name_search(self, _key: str, name: str) -> str:
+        # Every way of creating or renaming a person keeps the search form in step.
+        self.name_search = normalize_name(name)
+        return name
 
     def age_on(self, day: date) -> int | None:
         if self.birth_date is None:

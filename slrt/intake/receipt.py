@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import segno
 from flask import current_app
@@ -15,11 +14,11 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from slrt.core import tracking
+from slrt.core.workdays import JAKARTA
 from slrt.intake import models as m
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 SIZES = {"a4": (210.0, 297.0), "80mm": (80.0, 200.0)}
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def status_url(case: m.Case) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +30,7 @@ from slrt.core.nik import NikMissingReason, check_nik
 from slrt.directory.models import NeedCategory, Office
 from slrt.extensions import db
 from slrt.intake import models as m
+from slrt.intake.models import normalize_name
 from slrt.regions.models import Region
 
 PROGRAMMES = ("PKH", "BPNT", "PBI-JK", "PIP")
@@ -58,13 +58,6 @@ def _add(errors: Errors, key: str | None, message: str) -> None:
 
 
 # --- names and search -------------------------------------------------------------------------
-
-
-def normalize_name(text: str) -> str:
-    """The searchable form of a name: lower case, accents stripped, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.casefold().split())
 
 
 def _like_escape(text: str) -> str:
@@ -183,9 +176,7 @@ def _as_text(value: Any) -> str | None:
 def apply_changes(obj: m.Person | m.Household, values: dict[str, Any], actor: User | None) -> list[str]:
     """Sets fields on a person or household; for a record that already exists, writes one
     RecordChange per field that really changed. This is the only writer of persons and
-    households, so it also keeps `Person.name_search` in step with the name."""
-    if isinstance(obj, m.Person) and "name" in values:
-        values = {**values, "name_search": normalize_name(values["name"])}
+    households (`Person.name_search` follows the name by itself, see the model)."""
     object_type = "person" if isinstance(obj, m.Person) else "household"
     changed = []
     for key, new in values.items():
@@ -193,7 +184,7 @@ def apply_changes(obj: m.Person | m.Household, values: dict[str, Any], actor: Us
         if old == new or (key == "programmes" and sorted(old or []) == sorted(new or [])):
             continue
         setattr(obj, key, new)
-        if obj.id is not None and key != "name_search":
+        if obj.id is not None:
             changed.append(key)
             db.session.add(
                 m.RecordChange(
@@ -538,7 +529,6 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
     people = {"self": person} | {f"p{p.id}": p for p in members}
     for i, values in new_members:
         member = m.Person(household=household, village_code=village, **values)
-        member.name_search = normalize_name(values["name"])
         db.session.add(member)
         people[f"m{i}"] = member
     db.session.flush()

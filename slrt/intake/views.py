@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import (
@@ -31,6 +30,7 @@ from slrt.accounts.services import ValidationFailed
 from slrt.core.access import get_or_404, roles_required, visible
 from slrt.core.audit import audit
 from slrt.core.nik import NIK_MISSING_LABELS
+from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
 from slrt.intake import models as m
@@ -76,13 +76,8 @@ def intake_labels() -> dict[str, Any]:
     }
 
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 PER_PAGE = 20
 INTAKE_ROLES = (Role.DESK, Role.COORDINATOR, Role.SLRT)
-
-
-def local_today() -> date:
-    return datetime.now(JAKARTA).date()
 
 
 def start_of_today() -> datetime:

@@ -12,7 +12,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -21,14 +20,13 @@ from slrt.accounts.services import ValidationFailed
 from slrt.core import tracking
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
+from slrt.core.workdays import JAKARTA
 from slrt.directory.models import Agency, NeedCategory, Office, OfficeKind, Service
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.public.models import RATING_MAX, RATING_MIN, SurveyResponse
 from slrt.referrals.models import REFERRAL_STATUS_LABELS, Referral, ReferralEvent, ReferralStatus
 from slrt.regions.models import LEVEL_VILLAGE, Region
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 # Still being written at the desk: not yet a decision the citizen should read about.
 HIDDEN_STATUSES = frozenset({ReferralStatus.DRAFT})
@@ -312,7 +310,6 @@ def file_online_report(report: OnlineReport) -> m.Case:
     if identity_given:
         reporter = m.Person(
             name=name or ONLINE_NAME_MISSING,
-            name_search=name.lower(),
             phone=phone,
             email=email,
             village_code=village.code,
