@@ -360,3 +360,17 @@ def test_every_person_is_searchable_by_an_accent_free_name_however_it_was_create
     assert person.name_search == "dede sukmawati"
     person.name = "Ëndang Rahayu"
     assert person.name_search == "endang rahayu"
+
+
+def test_long_lists_page_with_the_shared_pager(client, auth, world):
+    from slrt.extensions import db
+    from tests.factories import make_case
+
+    for _ in range(25):
+        make_case(office=world.office_a)
+    db.session.commit()
+    auth.login("desk.a")
+    first = client.get("/").get_data(as_text=True)
+    assert "Halaman 1 dari 2" in first and 'href="/?page=2"' in first
+    second = client.get("/?page=2").get_data(as_text=True)
+    assert "Halaman 2 dari 2" in second and 'href="/?page=1"' in second and "page=3" not in second
