@@ -12,6 +12,7 @@ from slrt.accounts.forms import EmptyForm, LoginForm, UserForm
 from slrt.accounts.models import Role, User
 from slrt.core.access import region_clause, roles_required
 from slrt.core.audit import audit
+from slrt.core.forms import apply_errors
 from slrt.core.web import is_safe_next
 from slrt.extensions import db, limiter
 
@@ -107,15 +108,6 @@ def users() -> Any:
     )
 
 
-def _apply_errors(form: UserForm, errors: dict) -> None:
-    for field, messages in errors.items():
-        target = getattr(form, field, None) if field else None
-        if target is None:
-            form.form_errors.extend(messages)
-        else:
-            target.errors = list(target.errors) + messages
-
-
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def user_new() -> Any:
@@ -125,7 +117,7 @@ def user_new() -> Any:
             user = services.save_user(None, **_form_data(form), actor=current_user)
         except services.ValidationFailed as failed:
             db.session.rollback()
-            _apply_errors(form, failed.errors)
+            apply_errors(form, failed.errors)
         else:
             db.session.commit()
             flash(_("Pengguna %(u)s dibuat.", u=user.username), "success")
@@ -148,7 +140,7 @@ def user_edit(user_id: int) -> Any:
             services.save_user(user, **_form_data(form), actor=current_user)
         except services.ValidationFailed as failed:
             db.session.rollback()
-            _apply_errors(form, failed.errors)
+            apply_errors(form, failed.errors)
         else:
             db.session.commit()
             flash(_("Perubahan pengguna %(u)s disimpan.", u=user.username), "success")

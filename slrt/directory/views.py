@@ -19,6 +19,7 @@ from slrt.accounts.forms import EmptyForm
 from slrt.accounts.models import Role
 from slrt.accounts.services import ValidationFailed
 from slrt.core.access import roles_required
+from slrt.core.forms import apply_errors
 from slrt.directory import services as ops
 from slrt.directory.forms import AgencyForm, RuleForm, ServiceForm
 from slrt.directory.models import COMBINE_LABELS, Agency, NeedCategory, RoutingRule, Service
@@ -38,19 +39,15 @@ def _labels() -> dict[str, Any]:
 
 def _apply_errors(form: Any, errors: dict[str | None, list[str]]) -> None:
     """Puts each service error on its field; `criteria.<i>.<field>` on that criterion's row."""
-    for key, messages in errors.items():
-        target = None
-        if key and key.startswith("criteria."):
-            _, index, name = key.split(".")
-            rows = _criteria_rows(form)
-            if int(index) < len(rows):
-                target = getattr(rows[int(index)].form, name)
-        elif key:
-            target = getattr(form, key, None)
-        if target is None:
-            form.form_errors.extend(messages)
-        else:
-            target.errors = list(target.errors) + messages
+
+    def criterion_field(key: str) -> Any:
+        if not key.startswith("criteria."):
+            return None
+        _, index, name = key.split(".")
+        rows = _criteria_rows(form)
+        return getattr(rows[int(index)].form, name) if int(index) < len(rows) else None
+
+    apply_errors(form, errors, criterion_field)
 
 
 def _criteria_rows(form: ServiceForm) -> list[Any]:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from slrt.accounts.services import ValidationFailed
 from slrt.core import tracking
+from slrt.core.forms import apply_errors
 from slrt.core.web import error_response
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db, limiter
@@ -123,7 +124,7 @@ def survey() -> Any:
             flash(_("Penilaian untuk laporan ini sudah pernah dikirim. Terima kasih."), "warning")
             return redirect(back)
         except ValidationFailed as exc:
-            _map_errors(form, exc)
+            apply_errors(form, exc.errors)
         else:
             flash(_("Terima kasih, penilaian Anda sudah kami terima."), "success")
             return redirect(back)
@@ -165,7 +166,7 @@ def report() -> Any:
                 )
                 db.session.commit()
             except ValidationFailed as exc:
-                _map_errors(form, exc)
+                apply_errors(form, exc.errors)
                 if "village_code" in exc.errors:
                     _explain_village(form, matches)
             except IntegrityError:
@@ -266,15 +267,6 @@ def _explain_village(form: ReportForm, matches: list) -> None:
 
 def _village_label(code: str) -> str:
     return ", ".join(r.name for r in reversed(regions.region_path(code)))
-
-
-def _map_errors(form: Any, exc: ValidationFailed) -> None:
-    for name, messages in exc.errors.items():
-        target = getattr(form, name, None) if name else None
-        if target is not None:
-            target.errors = list(target.errors or []) + list(messages)
-        else:
-            form.form_errors.extend(messages)
 
 
 def _refusal_text(reason: str) -> str:

@@ -65,8 +65,6 @@ def case_route(case_id: int) -> Any:
             db.session.rollback()
             for field, messages in failed.errors.items():
                 target = getattr(form, f"manual_{field}", None) if field else None
-                if field == "reason":
-                    target = form.manual_reason
                 if target is not None:
                     target.errors = list(target.errors) + messages
                 else:
