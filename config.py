@@ -19,6 +19,11 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # A session idle this long is logged out (the absolute limit above still applies).
+    IDLE_MINUTES = int(os.environ.get("SLRT_IDLE_MINUTES", "30"))
+    HSTS_SECONDS = 0  # production only: see ProdConfig
+    # Anonymous requests per IP on every route without a limit of its own (status, HSDS, ...).
+    RATELIMIT_DEFAULT = os.environ.get("SLRT_PUBLIC_RATE_LIMIT", "300/minute")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -53,6 +58,7 @@ class TestConfig(Config):
 
 
 class ProdConfig(Config):
+    HSTS_SECONDS = 365 * 24 * 3600
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

@@ -3,7 +3,7 @@
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -15,4 +15,13 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _signed_in() -> bool:
+    """Signed-in staff are exempt from the default limit: a whole desk may share one IP."""
+    return bool(current_user and current_user.is_authenticated)
+
+
+# The default limit (RATELIMIT_DEFAULT) covers every anonymous request to a route without a
+# limit of its own; routes with their own limits (login, status, reports) replace it.
+limiter = Limiter(key_func=get_remote_address, default_limits_exempt_when=_signed_in)

@@ -50,6 +50,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An integration (the Open311 bridge, a Dukcapil system, ...): a role and a scope like any
+    # user, reached only through API tokens; it can never sign in with a password.
+    service_account: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     office = relationship("Office", lazy="joined")
     agency = relationship("Agency", lazy="joined")
@@ -72,6 +75,15 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
 
+# What a token may do; each API route asks for one of these (slrt.api.auth.token_required).
+API_SCOPES = {
+    "referrals:read": _l("Membaca rujukan"),
+    "referrals:write": _l("Mengubah status rujukan"),
+    "routing:suggest": _l("Meminta saran layanan"),
+    "open311:report": _l("Mengirim laporan warga (Open311)"),
+}
+
+
 class ApiToken(db.Model):
     """A bearer token for systems that call the API; only its SHA-256 is stored."""
 
@@ -85,8 +97,14 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    scopes: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
-    user = relationship(User, lazy="joined")
+    user = relationship(User, lazy="joined", foreign_keys=[user_id])
+    created_by = relationship(User, foreign_keys=[created_by_id])
+
+    def active_at(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
     @staticmethod
     def hash(token: str) -> str:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from slrt.accounts.models import ApiToken, Role, User
+from slrt.accounts.models import API_SCOPES, ApiToken, Role, User
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
 from slrt.directory.models import Agency, Office, OfficeKind
@@ -50,7 +50,7 @@ def authenticate(username: str, password: str) -> LoginResult:
     if user.locked_until and user.locked_until > now:
         audit("login.locked", user, actor=user)
         return LoginResult(None, locked=True)
-    if not user.active or not user.check_password(password):
+    if not user.active or user.service_account or not user.check_password(password):
         user.failed_logins += 1
         locked = user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]
         if locked:
@@ -131,6 +131,7 @@ def save_user(
     email: str | None = None,
     active: bool = True,
     actor: User | None = None,
+    service_account: bool | None = None,
 ) -> User:
     """Creates (user None) or updates a user after checking everything; raises ValidationFailed."""
     errors: dict[str | None, list[str]] = {}
@@ -175,6 +176,8 @@ def save_user(
     user.scope_region_code = scope
     user.email = (email or "").strip() or None
     user.active = active
+    if service_account is not None:
+        user.service_account = service_account
     if password:
         user.set_password(password)
         user.failed_logins = 0
@@ -184,31 +187,82 @@ def save_user(
         "user.create" if created else "user.update",
         user,
         actor=actor,
-        detail={"role": role_value.value, "scope": scope, "active": active},
+        detail={
+            "role": role_value.value,
+            "scope": scope,
+            "active": active,
+            "service_account": bool(user.service_account),
+        },
     )
     return user
 
 
-def issue_token(user: User, name: str = "cli", days: int | None = 90) -> tuple[ApiToken, str]:
-    """A new bearer token; the clear text is returned once and never stored."""
+def issue_token(
+    user: User,
+    name: str = "cli",
+    days: int | None = 90,
+    scopes: list[str] | None = None,
+    created_by: User | None = None,
+) -> tuple[ApiToken, str]:
+    """A new bearer token; the clear text is returned once and never stored.
+
+    `scopes` None gives every scope (the CLI's default); an empty or unknown scope list, a name
+    missing, or an inactive owner raise ValidationFailed.
+    """
+    errors: dict[str | None, list[str]] = {}
+    chosen = list(API_SCOPES) if scopes is None else [s for s in API_SCOPES if s in scopes]
+    unknown = sorted(set(scopes or ()) - API_SCOPES.keys())
+    if unknown:
+        errors.setdefault("scopes", []).append(_("Cakupan %(s)s tidak dikenal.", s=", ".join(unknown)))
+    elif not chosen:
+        errors.setdefault("scopes", []).append(_("Pilih sedikitnya satu cakupan."))
+    if not (name or "").strip():
+        errors.setdefault("name", []).append(_("Nama token wajib diisi."))
+    if days is not None and not 1 <= days <= 3650:
+        errors.setdefault("days", []).append(_("Masa berlaku 1 sampai 3650 hari."))
+    if not user.active:
+        errors.setdefault("username", []).append(_("Pengguna %(u)s tidak aktif.", u=user.username))
+    if errors:
+        raise ValidationFailed(errors)
     clear = "slrt_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
-        name=name,
+        name=name.strip()[:80],
         token_hash=ApiToken.hash(clear),
         expires_at=utcnow() + timedelta(days=days) if days else None,
+        scopes=chosen,
+        created_by_id=created_by.id if created_by else None,
     )
     db.session.add(token)
     db.session.flush()
-    audit("token.create", token, actor=user, detail={"name": name, "days": days})
+    audit(
+        "token.create",
+        token,
+        actor=created_by or user,
+        detail={"name": token.name, "days": days, "scopes": chosen, "owner": user.username},
+    )
     return token, clear
 
 
-def user_for_token(clear: str, now: datetime | None = None) -> User | None:
+def revoke_token(token: ApiToken, actor: User | None) -> bool:
+    """Revokes a token at once (its next request gets 401). False when it was already revoked."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    db.session.flush()
+    audit("token.revoke", token, actor=actor, detail={"name": token.name, "owner": token.user.username})
+    return True
+
+
+def token_for(clear: str, now: datetime | None = None) -> ApiToken | None:
+    """The live token with this clear text (unexpired, unrevoked, owner active), or None."""
     now = now or utcnow()
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(clear)))
-    if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
+    if token is None or not token.active_at(now) or not token.user.active:
         return None
-    if not token.user.active:
-        return None
-    return token.user
+    return token
+
+
+def user_for_token(clear: str, now: datetime | None = None) -> User | None:
+    token = token_for(clear, now)
+    return token.user if token else None

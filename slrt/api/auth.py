@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import g, jsonify, request
 
-from slrt.accounts.services import user_for_token
+from slrt.accounts.services import token_for
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
 from slrt.extensions import db
@@ -21,29 +21,44 @@ def api_error(status: int, message: str, problems: list[Any] | None = None) -> A
     return jsonify(body), status
 
 
-def token_required(view: Callable) -> Callable:
-    """The request must carry a valid, unexpired, unrevoked token; `g.api_user` is its user.
+def token_required(scope: str | Callable | None = None) -> Callable:
+    """The request must carry a valid, unexpired, unrevoked token holding `scope`
+    (`@token_required("referrals:read")`); `g.api_user` is its user, `g.api_token` the token.
 
+    A missing, unknown, expired or revoked token answers 401; a token without the scope 403.
     The user is also logged in for this request only (no session cookie), so the same access
-    rules (`slrt.core.access`) apply to the API as to the pages.
+    rules (`slrt.core.access`) apply to the API as to the pages. Used bare (`@token_required`)
+    any live token passes: only for routes that every token may use.
     """
+    if callable(scope):
+        return token_required(None)(scope)
 
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
-        if user is None:
-            audit("api.denied", detail={"path": request.path})
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            kind, _, clear = header.partition(" ")
+            clear = clear.strip()
+            token = token_for(clear) if kind.lower() == "bearer" and clear else None
+            if token is None:
+                audit("api.denied", detail={"path": request.path[:300], "status": 401})
+                db.session.commit()
+                response, status = api_error(401, "missing, invalid, expired or revoked bearer token")
+                response.headers["WWW-Authenticate"] = 'Bearer realm="slrt"'
+                return response, status
+            from flask_login import login_user
+
+            token.last_used_at = utcnow()
             db.session.commit()
-            response, status = api_error(401, "missing, invalid, expired or revoked bearer token")
-            response.headers["WWW-Authenticate"] = 'Bearer realm="slrt"'
-            return response, status
-        from flask_login import login_user
+            login_user(token.user, remember=False)
+            g.api_user = token.user
+            g.api_token = token
+            g.api_request_started = utcnow()
+            if scope is not None and scope not in (token.scopes or []):
+                # Recorded as a denial by slrt.core.web.audit_denial, like every 403.
+                return api_error(403, f"this token lacks the scope {scope}")
+            return view(*args, **kwargs)
 
-        login_user(user, remember=False)
-        g.api_user = user
-        g.api_request_started = utcnow()
-        return view(*args, **kwargs)
+        return wrapped
 
-    return wrapped
+    return decorator

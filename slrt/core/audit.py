@@ -1,4 +1,6 @@
-"""The audit trail: who did what to which object, when, from where. Append-only."""
+"""The audit trail: who did what to which object, when, from where. Append-only: the ORM
+refuses to update or delete an AuditEvent, and on PostgreSQL a trigger refuses UPDATE and
+DELETE on audit_events whoever asks (migration 0009_security)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from slrt.core.db import utcnow
 from slrt.extensions import db
@@ -47,3 +50,21 @@ def audit(
     )
     db.session.add(event)
     return event
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    """Raised on any attempt to change or remove an audit row through the application."""
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_change(_mapper: Any, _connection: Any, target: AuditEvent) -> None:
+    raise AuditTrailIsAppendOnly(f"audit event {target.id} cannot be changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(
+        m.class_ is AuditEvent for m in state.all_mappers
+    ):
+        raise AuditTrailIsAppendOnly("audit events cannot be updated or deleted in bulk")

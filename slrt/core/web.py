@@ -1,18 +1,23 @@
-"""Request-wide behaviour: error pages (HTML or JSON), template helpers, safe redirects."""
+"""Request-wide behaviour: error pages (HTML or JSON), security headers, the idle timeout,
+the audit of denied requests, template helpers, safe redirects."""
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from slrt.core import tracking
+from slrt.core.audit import audit
 from slrt.extensions import db
 
 log = logging.getLogger(__name__)
@@ -22,6 +27,7 @@ ERROR_TEXT = {
         _l("Permintaan tidak valid"),
         _l("Data yang dikirim tidak dapat diproses. Periksa kembali isian Anda."),
     ),
+    401: (_l("Perlu masuk"), _l("Silakan masuk terlebih dahulu.")),
     403: (_l("Akses ditolak"), _l("Anda tidak memiliki hak untuk membuka halaman ini.")),
     404: (
         _l("Tidak ditemukan"),
@@ -49,6 +55,31 @@ ERROR_TEXT = {
 
 JSON_PREFIXES = ("/api/", "/hsds/", "/open311/")
 
+# No inline script or style anywhere: every script and stylesheet is a file under static/.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    )
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Tracking codes sit in status-page URLs: other sites get our origin at most, never the path.
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+# Session key holding the time (epoch seconds) of the user's last request.
+LAST_SEEN = "_last_seen"
+
 
 def wants_json() -> bool:
     if request.path.startswith(JSON_PREFIXES):
@@ -74,7 +105,72 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+def add_security_headers(response: Any) -> Any:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    hsts = current_app.config.get("HSTS_SECONDS")
+    if hsts:  # production only: over plain HTTP in development it would lock the browser out
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains")
+    return response
+
+
+def end_idle_session() -> Any:
+    """Logs out a session that has been idle longer than SLRT_IDLE_MINUTES; else slides its clock."""
+    if request.endpoint == "static" or "_user_id" not in session:
+        return None  # API tokens log in per request and carry no session
+    now = int(time.time())
+    last_seen = session.get(LAST_SEEN)
+    limit = int(current_app.config["IDLE_MINUTES"]) * 60
+    if isinstance(last_seen, int) and now - last_seen > limit:
+        if current_user.is_authenticated:
+            audit("session.expired", current_user, detail={"idle_seconds": now - last_seen})
+            db.session.commit()
+        logout_user()
+        lang = session.get("lang")
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        if wants_json():
+            return error_response(401, _("Sesi Anda berakhir. Silakan masuk lagi."))
+        flash(
+            _("Sesi Anda berakhir karena %(n)d menit tidak ada kegiatan. Silakan masuk lagi.", n=limit // 60),
+            "info",
+        )
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("accounts.login", next=target) if target else url_for("accounts.login"))
+    if not isinstance(last_seen, int) or now - last_seen >= 30:  # a cookie rewrite at most every 30 s
+        session[LAST_SEEN] = now
+    return None
+
+
+def audit_denial(response: Any) -> Any:
+    """Records refused requests: every 403, and every 404 on a route that names a record (`*_id`):
+    a record outside the user's scope answers 404 and probing for one is worth seeing."""
+    code = response.status_code
+    args = request.view_args or {}
+    record_args = {k: str(v) for k, v in args.items() if k.endswith("_id")}
+    if code == 403 or (code == 404 and record_args):
+        # Whatever the refused request had pending is dropped: the denial is recorded alone.
+        db.session.rollback()
+        first = next(iter(record_args.items()), None)
+        event = audit(
+            "access.denied",
+            detail={"status": code, "method": request.method, "path": request.path[:300], **record_args},
+        )
+        if first:
+            name = first[0].removesuffix("_id")
+            event.object_type = "agencies" if name == "agency" else f"{name}s"  # the table name
+            event.object_id = first[1][:64]
+        db.session.commit()
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.config.setdefault("IDLE_MINUTES", 30)
+    app.before_request(end_idle_session)
+    app.after_request(audit_denial)
+    app.after_request(add_security_headers)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         code = exc.code or 500

@@ -51,7 +51,7 @@ def _load(referral_id: int) -> Referral | None:
 
 
 @bp.route("/referrals")
-@token_required
+@token_required("referrals:read")
 def list_referrals() -> Any:
     problems = []
     query = visible(Referral, g.api_user)
@@ -95,7 +95,7 @@ def list_referrals() -> Any:
 
 
 @bp.route("/referrals/<int:referral_id>")
-@token_required
+@token_required("referrals:read")
 def get_referral(referral_id: int) -> Any:
     referral = _load(referral_id)
     if referral is None:
@@ -116,7 +116,7 @@ def get_referral(referral_id: int) -> Any:
 
 
 @bp.route("/referrals/<int:referral_id>/transitions", methods=["POST"])
-@token_required
+@token_required("referrals:write")
 def post_transition(referral_id: int) -> Any:
     referral = _load(referral_id)
     if referral is None:

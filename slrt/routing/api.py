@@ -184,7 +184,7 @@ def suggestion_json(s: engine.Suggestion) -> dict[str, Any]:
 
 
 @bp.route("/routing/suggest", methods=["POST"])
-@token_required
+@token_required("routing:suggest")
 def suggest() -> Any:
     body = request.get_json(silent=True)
     parsed, problems = parse_request(body)
