@@ -19,5 +19,8 @@ def init_app(app):
         return user if user is not None and user.active else None
 
     app.register_blueprint(bp)
+    from slrt.accounts.security import bp as security_bp
+
+    app.register_blueprint(security_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)

@@ -11,7 +11,7 @@ from flask import g, jsonify, request
 from slrt.accounts.services import token_for
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
-from slrt.extensions import db
+from slrt.extensions import db, login_manager
 
 
 def api_error(status: int, message: str, problems: list[Any] | None = None) -> Any:
@@ -26,7 +26,7 @@ def token_required(scope: str | Callable | None = None) -> Callable:
     (`@token_required("referrals:read")`); `g.api_user` is its user, `g.api_token` the token.
 
     A missing, unknown, expired or revoked token answers 401; a token without the scope 403.
-    The user is also logged in for this request only (no session cookie), so the same access
+    The user is current_user for this request only (no session cookie), so the same access
     rules (`slrt.core.access`) apply to the API as to the pages. Used bare (`@token_required`)
     any live token passes: only for routes that every token may use.
     """
@@ -46,11 +46,11 @@ def token_required(scope: str | Callable | None = None) -> Callable:
                 response, status = api_error(401, "missing, invalid, expired or revoked bearer token")
                 response.headers["WWW-Authenticate"] = 'Bearer realm="slrt"'
                 return response, status
-            from flask_login import login_user
-
             token.last_used_at = utcnow()
             db.session.commit()
-            login_user(token.user, remember=False)
+            # current_user for this request only: login_user() would also write the user into
+            # the session cookie, turning one API call into a signed-in browser session.
+            login_manager._update_request_context_with_user(token.user)
             g.api_user = token.user
             g.api_token = token
             g.api_request_started = utcnow()
