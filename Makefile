@@ -37,6 +37,7 @@ test: translations
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r slrt -lll
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
