@@ -385,3 +385,11 @@ def test_service_account_cannot_sign_in_but_its_token_works(client, auth, runner
     db.session.commit()
     auth.login("open311.bridge", "rahasia-123")
     assert client.get("/").status_code == 302  # still not signed in
+
+
+def test_an_id_beyond_the_integer_range_is_404_not_500(client, auth, world):
+    auth.login("desk.a")
+    assert client.get("/cases/99999999999999999999").status_code == 404
+    _, clear = services.issue_token(world.users["desk_a"])
+    db.session.commit()
+    assert client.get("/api/v1/referrals/6242333576976035479552", headers=_bearer(clear)).status_code == 404

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from slrt.core import tracking
 from slrt.core.audit import audit
@@ -165,7 +166,18 @@ def audit_denial(response: Any) -> Any:
     return response
 
 
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id beyond the database's INTEGER range answers 404 instead
+    of overflowing the query (a 500 found by fuzzing /api/v1/referrals/<id>)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint registers a route ("core" is the first feature).
+    app.url_map.converters["int"] = RecordIdConverter
     app.config.setdefault("IDLE_MINUTES", 30)
     app.before_request(end_idle_session)
     app.after_request(audit_denial)

@@ -60,7 +60,7 @@ PATHS = {
                     "in": "path",
                     "required": True,
                     "description": "Tracking code as printed (7K4Q-X9MZ-P3CA); case and hyphens are forgiven",
-                    "schema": {"type": "string", "maxLength": 40},
+                    "schema": {"type": "string", "maxLength": 40, "pattern": "^[0-9A-Za-z -]+$"},
                 }
             ],
             "responses": {
