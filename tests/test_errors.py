@@ -32,11 +32,8 @@ def test_unhandled_error_shows_a_friendly_page_without_traceback(broken_app, cli
 def test_api_errors_answer_json(broken_app, client):
     response = client.get("/api/v1/boom")
     assert response.status_code == 500
-    assert response.get_json() == {
-        "error": "Terjadi kesalahan",
-        "status": 500,
-        "message": response.get_json()["message"],
-    }
+    assert response.get_json() == {"error": "Terjadi kesalahan", "status": 500,
+                                   "message": response.get_json()["message"]}
     assert "ZeroDivisionError" not in response.get_data(as_text=True)
 
 
