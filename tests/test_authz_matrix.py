@@ -291,7 +291,7 @@ def test_a_route_without_an_expectation_fails_the_suite_naming_it():
         endpoint, rule = "made.up", "/made-up"
 
     class App:
-        class url_map:  # noqa: N801 - stands in for Flask's attribute
+        class url_map:  # stands in for Flask's attribute
             @staticmethod
             def iter_rules():
                 return [Rule()]
