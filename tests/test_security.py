@@ -393,3 +393,17 @@ def test_an_id_beyond_the_integer_range_is_404_not_500(client, auth, world):
     _, clear = services.issue_token(world.users["desk_a"])
     db.session.commit()
     assert client.get("/api/v1/referrals/6242333576976035479552", headers=_bearer(clear)).status_code == 404
+
+
+def test_a_change_to_a_person_is_audited_with_the_fields_not_the_values(world):
+    from slrt.intake.services import apply_changes
+
+    person = world.case_a.reporter
+    changed = apply_changes(
+        person, {"name": "Siti Aminah Baru", "phone": "081234567890"}, world.users["desk_a"]
+    )
+    db.session.commit()
+    (event,) = events("person.update")
+    assert event.object_id == str(person.id) and event.actor_id == world.users["desk_a"].id
+    assert sorted(event.detail["fields"]) == sorted(changed)
+    assert "Siti Aminah Baru" not in str(event.detail)

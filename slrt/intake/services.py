@@ -196,6 +196,10 @@ def apply_changes(obj: m.Person | m.Household, values: dict[str, Any], actor: Us
                     changed_by_id=getattr(actor, "id", None),
                 )
             )
+    if changed:
+        # The audit trail names the fields only: old and new values stay in record_changes,
+        # which the record's own access rules protect.
+        audit(f"{object_type}.update", obj, actor=actor, detail={"fields": changed})
     return changed
 
 
