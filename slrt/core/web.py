@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -78,6 +79,8 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# Route argument (without "_id") -> table, where the plural is not simply "+s".
+TABLE_FOR_ARG = {"agency": "agencies", "token": "api_tokens"}
 # Session key holding the time (epoch seconds) of the user's last request.
 LAST_SEEN = "_last_seen"
 
@@ -149,7 +152,8 @@ def audit_denial(response: Any) -> Any:
     a record outside the user's scope answers 404 and probing for one is worth seeing."""
     code = response.status_code
     args = request.view_args or {}
-    record_args = {k: str(v) for k, v in args.items() if k.endswith("_id")}
+    # Integer ids name records of ours; HSDS ids and the like are public identifiers.
+    record_args = {k: str(v) for k, v in args.items() if k.endswith("_id") and isinstance(v, int)}
     if code == 403 or (code == 404 and record_args):
         # Whatever the refused request had pending is dropped: the denial is recorded alone.
         db.session.rollback()
@@ -160,9 +164,13 @@ def audit_denial(response: Any) -> Any:
         )
         if first:
             name = first[0].removesuffix("_id")
-            event.object_type = "agencies" if name == "agency" else f"{name}s"  # the table name
+            event.object_type = TABLE_FOR_ARG.get(name, f"{name}s")  # the table name, as audit() writes
             event.object_id = first[1][:64]
-        db.session.commit()
+        try:
+            db.session.commit()
+        except SQLAlchemyError:  # the refusal still goes out; the log says what was lost
+            db.session.rollback()
+            log.exception("could not record a denied request to %s", request.path)
     return response
 
 
