@@ -407,3 +407,14 @@ def test_a_change_to_a_person_is_audited_with_the_fields_not_the_values(world):
     assert event.object_id == str(person.id) and event.actor_id == world.users["desk_a"].id
     assert sorted(event.detail["fields"]) == sorted(changed)
     assert "Siti Aminah Baru" not in str(event.detail)
+
+
+def test_reading_referrals_through_the_api_is_audited(client, world):
+    _, clear = services.issue_token(world.users["desk_a"], scopes=["referrals:read"])
+    db.session.commit()
+    assert client.get(f"/api/v1/referrals/{world.referral_a.id}", headers=_bearer(clear)).status_code == 200
+    assert client.get("/api/v1/referrals", headers=_bearer(clear)).status_code == 200
+    (viewed,) = events("referral.view")
+    assert viewed.object_id == str(world.referral_a.id) and viewed.detail == {"api": True}
+    (listed,) = events("referral.list")
+    assert listed.detail["ids"] == [world.referral_a.id]

@@ -11,6 +11,7 @@ from flask import Blueprint, g, jsonify, request
 from slrt.accounts.services import ValidationFailed
 from slrt.api.auth import api_error, token_required
 from slrt.core.access import visible
+from slrt.core.audit import audit
 from slrt.directory.models import Agency
 from slrt.extensions import db
 from slrt.referrals import services
@@ -83,6 +84,9 @@ def list_referrals() -> Any:
     rows = db.session.scalars(
         query.order_by(Referral.updated_at, Referral.id).limit(size).offset((page_n - 1) * size)
     ).all()
+    # A system reading referrals in bulk is recorded too: which ones it received.
+    audit("referral.list", detail={"api": True, "ids": [r.id for r in rows]})
+    db.session.commit()
     return jsonify(
         {
             "items": [referral_json(r) for r in rows],
@@ -100,6 +104,8 @@ def get_referral(referral_id: int) -> Any:
     referral = _load(referral_id)
     if referral is None:
         return api_error(404, "not found")
+    audit("referral.view", referral, detail={"api": True})
+    db.session.commit()
     body = referral_json(referral)
     body["events"] = [
         {
