@@ -29,6 +29,7 @@ from slrt.accounts.models import Role
 from slrt.accounts.services import ValidationFailed
 from slrt.core.access import get_or_404, roles_required, visible
 from slrt.core.audit import audit
+from slrt.core.crypto import mask
 from slrt.core.nik import NIK_MISSING_LABELS
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import NeedCategory
@@ -166,7 +167,8 @@ def _prepare(form: IntakeForm, person: m.Person | None) -> None:
 
 def _fill_from(form: IntakeForm, person: m.Person) -> None:
     form.person_id.data = str(person.id)
-    form.nik.data = person.nik or ""
+    # Masked: posted back unchanged it keeps the stored number (see services.create_case).
+    form.nik.data = mask(person.nik)
     form.nik_missing_reason.data = person.nik_missing_reason.value if person.nik_missing_reason else ""
     form.name.data = person.name
     form.birth_date.data = person.birth_date.isoformat() if person.birth_date else ""
@@ -178,7 +180,7 @@ def _fill_from(form: IntakeForm, person: m.Person) -> None:
     form.schooling.data = person.schooling.value if person.schooling else ""
     household = person.household
     if household:
-        form.kk_number.data = household.kk_number or ""
+        form.kk_number.data = mask(household.kk_number)
         form.village_code.data = household.village_code
         form.rt.data, form.rw.data, form.street.data = household.rt, household.rw, household.street
         form.in_dtsen.data = {True: "yes", False: "no"}.get(household.in_dtsen, "")

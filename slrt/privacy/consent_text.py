@@ -1,0 +1,23 @@
+"""The purpose text a citizen agrees to (UU PDP art. 20-22), versioned: every ConsentRecord keeps
+the version it was given under, so a later change of wording never rewrites what someone agreed
+to. Add a new version (and keep the old ones) when the wording or the purposes change."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+CURRENT_VERSION = "2026-01"
+
+PURPOSE_TEXTS = {
+    "2026-01": _l(
+        "Data Anda (identitas, keluarga, kebutuhan, termasuk data kesehatan, disabilitas dan anak) "
+        "dipakai untuk melayani dan merujuk kebutuhan Anda. Data dilihat oleh petugas desk, SLRT "
+        "kabupaten/kota dan lembaga penerima rujukan, disimpan selama 5 tahun setelah kasus "
+        "selesai, lalu dianonimkan. Anda boleh melihat, membetulkan, meminta salinan, meminta "
+        "penghapusan, dan menarik persetujuan kapan saja di desk."
+    ),
+}
+
+
+def purpose_text(version: str = CURRENT_VERSION) -> str:
+    return str(PURPOSE_TEXTS.get(version, PURPOSE_TEXTS[CURRENT_VERSION]))
