@@ -175,7 +175,9 @@ def test_a_child_needs_consent_from_a_parent_or_guardian(client, auth, world):
     )
     response = post_intake(auth, child)
     assert response.status_code == 422 and "orang tua atau wali" in response.get_data(as_text=True)
-    assert post_intake(auth, {**child, "consent_by": "guardian"}).status_code == 302
+    unnamed = post_intake(auth, {**child, "consent_by": "guardian"})
+    assert unnamed.status_code == 422 and "nama orang tua/wali" in unnamed.get_data(as_text=True)
+    assert post_intake(auth, {**child, "consent_by": "guardian", "guardian_name": "Ibu Wati"}).status_code == 302
 
 
 def test_changes_to_a_person_and_household_are_tracked_and_shown(client, auth, world):
@@ -201,7 +203,7 @@ def test_changes_to_a_person_and_household_are_tracked_and_shown(client, auth, w
     page = client.get(f"/persons/{person.id}").get_data(as_text=True)
     assert "Riwayat perubahan data" in page and "+6281298765432" in page
     page = client.get(f"/households/{person.household_id}").get_data(as_text=True)
-    assert "3204051234567890" in page and "Desk.A" in page
+    assert "3204********7890" in page and "3204051234567890" not in page and "Desk.A" in page
 
 
 def test_name_search_is_partial_and_ignores_case_and_accents(client, auth, world):

@@ -32,6 +32,7 @@ from slrt.directory.models import NeedCategory, Office
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.intake.models import normalize_name
+from slrt.privacy.services import method_for, record_consent
 from slrt.regions.models import Region
 
 PROGRAMMES = ("PKH", "BPNT", "PBI-JK", "PIP")
@@ -494,6 +495,9 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
     age = _age(person_values.get("birth_date"), today)
     if consent_by is m.ConsentBy.SELF and age is not None and age < ADULT_AGE:
         _add(errors, "consent_by", _("Warga di bawah 18 tahun: persetujuan diberikan orang tua atau wali."))
+    guardian_name = _text(data, "guardian_name", 160)
+    if consent_by is m.ConsentBy.GUARDIAN and not guardian_name:
+        _add(errors, "guardian_name", _("Tuliskan nama orang tua/wali yang memberi persetujuan."))
 
     # Each need's person must be someone in this household.
     member_keys = {"self"} | {f"p{p.id}" for p in members} | {f"m{i}" for i, _v in new_members}
@@ -575,6 +579,18 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
         people,
         duplicate_reason=duplicate_reason or None,
         consent_by=consent_by,
+    )
+    # The proof of consent (UU PDP), under the purpose text shown on the form.
+    record_consent(
+        person,
+        case,
+        consent_by,
+        method_for(channel),
+        user,
+        guardian_name=guardian_name if consent_by is m.ConsentBy.GUARDIAN else None,
+        guardian_relationship=_text(data, "guardian_relationship", 60)
+        if consent_by is m.ConsentBy.GUARDIAN
+        else None,
     )
     files = _store_uploads(case, checked_uploads, user)
     return IntakeResult(case, files)

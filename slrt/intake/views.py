@@ -38,6 +38,8 @@ from slrt.intake import models as m
 from slrt.intake import receipt as receipts
 from slrt.intake import services
 from slrt.intake.forms import FindForm, IntakeForm, SearchForm
+from slrt.privacy.consent_text import CURRENT_VERSION, purpose_text
+from slrt.privacy.services import consent_withdrawn
 from slrt.referrals.models import Referral
 
 bp = Blueprint("intake", __name__)
@@ -265,6 +267,8 @@ def _render_intake(
             village=village,
             village_fixed=current_user.role is Role.DESK,
             show_duplicate=bool(form.duplicate_reason.errors or form.duplicate_reason.data),
+            consent_version=CURRENT_VERSION,
+            consent_purpose=purpose_text(CURRENT_VERSION),
             **_person_context(person),
         ),
         status,
@@ -455,6 +459,7 @@ def person_detail(person_id: int) -> Any:
         is_agency=is_agency,
         changes=[] if is_agency else services.changes_for("person", person.id),
         today=local_today(),
+        consent_withdrawn=consent_withdrawn(person.id),
     )
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-CURRENT_VERSION = "2026-01"
+CURRENT_VERSION = "2026-01"  # read out or shown at the desk (intake form)
+ONLINE_VERSION = "lapor-2026-01"  # the list on the online report form (templates/public/report.html)
 
 PURPOSE_TEXTS = {
     "2026-01": _l(
@@ -15,6 +16,13 @@ PURPOSE_TEXTS = {
         "kabupaten/kota dan lembaga penerima rujukan, disimpan selama 5 tahun setelah kasus "
         "selesai, lalu dianonimkan. Anda boleh melihat, membetulkan, meminta salinan, meminta "
         "penghapusan, dan menarik persetujuan kapan saja di desk."
+    ),
+    "lapor-2026-01": _l(
+        "Tujuan: menangani laporan ini dan, bila Anda mencantumkan kontak, menghubungi Anda tentang "
+        "laporan ini saja. Pengguna data: petugas Puskesos desa/kelurahan Anda dan SLRT Dinas Sosial "
+        "kabupaten/kota; bila laporan dirujuk, lembaga penerima melihat isi laporan (identitas Anda "
+        "tidak, bila memilih anonim). Penyimpanan: selama laporan diproses dan paling lama 5 tahun "
+        "setelah selesai. Hak Anda: meminta salinan, perbaikan, atau penghapusan data melalui Puskesos."
     ),
 }
 
