@@ -177,7 +177,8 @@ def test_a_child_needs_consent_from_a_parent_or_guardian(client, auth, world):
     assert response.status_code == 422 and "orang tua atau wali" in response.get_data(as_text=True)
     unnamed = post_intake(auth, {**child, "consent_by": "guardian"})
     assert unnamed.status_code == 422 and "nama orang tua/wali" in unnamed.get_data(as_text=True)
-    assert post_intake(auth, {**child, "consent_by": "guardian", "guardian_name": "Ibu Wati"}).status_code == 302
+    named = {**child, "consent_by": "guardian", "guardian_name": "Ibu Wati"}
+    assert post_intake(auth, named).status_code == 302
 
 
 def test_changes_to_a_person_and_household_are_tracked_and_shown(client, auth, world):
