@@ -62,14 +62,6 @@ def decrypt(token: str) -> str:
         raise DecryptionFailed("no configured encryption key opens this value") from exc
 
 
-def rotate(token: str) -> str:
-    """The same value under the newest key (unchanged plaintext)."""
-    try:
-        return _multifernet(_config_keys()).rotate(token.encode("ascii")).decode("ascii")
-    except InvalidToken as exc:
-        raise DecryptionFailed("no configured encryption key opens this value") from exc
-
-
 def key_id(token: str) -> int | None:
     """Index in SLRT_ENCRYPTION_KEYS of the key that opens `token` (0 = newest)."""
     for i, key in enumerate(_config_keys()):

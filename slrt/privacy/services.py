@@ -647,10 +647,12 @@ def rotate_keys(batch: int = 500, rehash: bool = False) -> RotationReport:
             ).all()
             if not rows:
                 break
-            for row_id, token in rows:
-                values: dict[str, str | None] = {column: crypto.rotate(token)}
+            # The column type decrypts on read (with any configured key) and encrypts on write
+            # (always with the newest): writing the value back is the rotation.
+            for row_id, plaintext in rows:
+                values: dict[str, str | None] = {column: plaintext}
                 if rehash:
-                    values[digest] = crypto.nik_digest(crypto.decrypt(token))
+                    values[digest] = crypto.nik_digest(plaintext)
                 db.session.execute(sa.update(table).where(table.c.id == row_id).values(**values))
                 setattr(report, counter, getattr(report, counter) + 1)
             last = rows[-1][0]
