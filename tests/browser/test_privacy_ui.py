@@ -4,8 +4,8 @@ import pytest
 
 from slrt.extensions import db
 from slrt.intake.models import ConsentBy
-from slrt.privacy.models import ConsentMethod
 from slrt.privacy import services
+from slrt.privacy.models import ConsentMethod
 from tests.browser.conftest import login, screenshot
 from tests.factories import PASSWORD
 
