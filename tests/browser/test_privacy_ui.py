@@ -22,7 +22,8 @@ def test_officer_reveals_a_masked_nik_with_a_reason_and_sees_the_privacy_page(pa
     person = world.case_a.reporter
     person.nik = NIK
     person.household.kk_number = "3204050101010001"
-    services.record_consent(person, world.case_a, ConsentBy.SELF, ConsentMethod.WRITTEN, world.users["desk_a"])
+    desk = world.users["desk_a"]
+    services.record_consent(person, world.case_a, ConsentBy.SELF, ConsentMethod.WRITTEN, desk)
     db.session.commit()
     login(page, "slrt.bdg", PASSWORD)
     page.goto(f"/persons/{person.id}")
