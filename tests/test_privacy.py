@@ -415,3 +415,24 @@ def test_export_roles_are_coordinator_and_slrt():
     from slrt.privacy.views import EXPORT_ROLES
 
     assert set(EXPORT_ROLES) == {Role.COORDINATOR, Role.SLRT}
+
+
+def test_the_masked_number_posted_back_unchanged_keeps_the_stored_one(client, auth, world):
+    login_as(auth, "desk.a")
+    person = register(auth)
+    form = client.get(f"/cases/new?person_id={person.id}").get_data(as_text=True)
+    assert 'value="3204********0007"' in form and 'value="3204********0001"' in form
+    data = intake_form(
+        person_id=str(person.id),
+        nik="3204********0007",
+        nik_missing_reason="",
+        kk_number="3204********0001",
+        duplicate_reason="Kunjungan kedua",
+        idempotency_key="key-2",
+    )
+    assert post_intake(auth, data).status_code == 302
+    db.session.expire_all()
+    person = db.session.get(m.Person, person.id)
+    assert person.nik == NIK and person.household.kk_number == KK
+    fields = set(db.session.scalars(sa.select(m.RecordChange.field)))
+    assert not fields & {"nik", "kk_number"}
