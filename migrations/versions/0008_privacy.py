@@ -81,6 +81,15 @@ def upgrade():
         batch_op.add_column(sa.Column('anonymised_at', slrt.core.db.UTCDateTime(timezone=True), nullable=True))
 
     bind = op.get_bind()
+    # Consent given before this revision lived only on the case: give each its record, under the
+    # marker version of the wording used then (slrt.privacy.consent_text).
+    op.execute(
+        "INSERT INTO consent_records (person_id, case_id, purpose_version, given_by, method, given_at, recorded_by_id) "
+        "SELECT reporter_id, id, 'sebelum-2026-01', COALESCE(consent_by, 'self'), "
+        "CASE channel WHEN 'online' THEN 'online' WHEN 'phone' THEN 'verbal' ELSE 'written' END, "
+        "COALESCE(consent_at, created_at), created_by_id "
+        "FROM cases WHERE consent_given = true AND reporter_id IS NOT NULL"
+    )
     _protect(bind, 'households', 'kk_number', 'kk_encrypted', 'kk_hash')
     _protect(bind, 'persons', 'nik', 'nik_encrypted', 'nik_hash')
     # The change log kept old and new numbers in full: keep only the masked form.

@@ -10,6 +10,12 @@ CURRENT_VERSION = "2026-01"  # read out or shown at the desk (intake form)
 ONLINE_VERSION = "lapor-2026-01"  # the list on the online report form (templates/public/report.html)
 
 PURPOSE_TEXTS = {
+    # Consents recorded before versioning (migration 0008): the wording then said the data serve
+    # the desk's services and referrals, seen by the desk, the SLRT and receiving agencies.
+    "sebelum-2026-01": _l(
+        "Data dipakai untuk layanan dan rujukan, dilihat oleh desk, SLRT dan lembaga penerima "
+        "rujukan, dan disimpan selama masa simpan yang berlaku (naskah sebelum Januari 2026)."
+    ),
     "2026-01": _l(
         "Data Anda (identitas, keluarga, kebutuhan, termasuk data kesehatan, disabilitas dan anak) "
         "dipakai untuk melayani dan merujuk kebutuhan Anda. Data dilihat oleh petugas desk, SLRT "
