@@ -8,6 +8,9 @@ import os
 from datetime import timedelta
 
 DEFAULT_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production, see ProdConfig.check
+# The public development keys of slrt.core.crypto, repeated here so config.py imports nothing.
+DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktbm90LXNlY3JldC1zbHJ0LWtleS0wMDA="
+DEV_HASH_KEY = "dev-only-not-secret-hash-key"
 
 
 class Config:
@@ -38,6 +41,14 @@ class Config:
     MAIL_SERVER = os.environ.get("SLRT_MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("SLRT_MAIL_PORT", "8025"))
     MAIL_SENDER = os.environ.get("SLRT_MAIL_SENDER", "slrt@localhost")
+    # NIK and No. KK at rest (slrt.core.crypto): Fernet keys, newest first, comma-separated;
+    # a separate HMAC key for exact lookup.
+    ENCRYPTION_KEYS = os.environ.get("SLRT_ENCRYPTION_KEYS", DEV_ENCRYPTION_KEY)
+    HASH_KEY = os.environ.get("SLRT_HASH_KEY", DEV_HASH_KEY)
+    # Closed cases are anonymised this many years after closing (`flask retention run`).
+    RETENTION_YEARS = int(os.environ.get("SLRT_RETENTION_YEARS", "5"))
+    # How long a revealed NIK/No. KK stays shown to the officer who revealed it.
+    REVEAL_MINUTES = 5
 
     @classmethod
     def check(cls) -> None:
@@ -70,6 +81,23 @@ class ProdConfig(Config):
             raise RuntimeError(
                 "SLRT_SECRET_KEY must be set to a random value of 32+ characters in production"
             )
+        keys = [k.strip() for k in os.environ.get("SLRT_ENCRYPTION_KEYS", "").split(",") if k.strip()]
+        if not keys or DEV_ENCRYPTION_KEY in keys:
+            raise RuntimeError(
+                "SLRT_ENCRYPTION_KEYS must hold the production Fernet key(s), newest first "
+                "(make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            )
+        from cryptography.fernet import Fernet
+
+        for key in keys:
+            try:
+                Fernet(key.encode())
+            except ValueError as exc:
+                raise RuntimeError("SLRT_ENCRYPTION_KEYS holds a value that is not a Fernet key") from exc
+        hash_key = os.environ.get("SLRT_HASH_KEY")
+        if not hash_key or hash_key == DEV_HASH_KEY or len(hash_key) < 32:
+            raise RuntimeError("SLRT_HASH_KEY must be set to a random value of 32+ characters in production")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must point at PostgreSQL in production")
 

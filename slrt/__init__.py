@@ -26,6 +26,7 @@ FEATURES = (
     "intake",
     "referrals",
     "public",
+    "privacy",
     "api",
     "demo",
 )
@@ -107,4 +108,7 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=5000")
+            # Deleted or overwritten values (anonymised names, old ciphertexts) are zeroed on
+            # disk, not left in free pages of the file.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()

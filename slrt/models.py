@@ -6,6 +6,7 @@ from slrt.core.workdays import LocalHoliday  # noqa: F401
 from slrt.directory.models import Agency, NeedCategory, Office, Service  # noqa: F401
 from slrt.intake.models import Attachment, Case, Household, Need, Person, RecordChange  # noqa: F401
 from slrt.notifications.models import Notification  # noqa: F401
+from slrt.privacy.models import ConsentRecord, ErasureRequest  # noqa: F401
 from slrt.public.models import SurveyResponse  # noqa: F401
 from slrt.referrals.models import LetterCounter, Referral, ReferralBreach, ReferralEvent  # noqa: F401
 from slrt.regions.models import Region  # noqa: F401

@@ -175,7 +175,10 @@ def test_a_child_needs_consent_from_a_parent_or_guardian(client, auth, world):
     )
     response = post_intake(auth, child)
     assert response.status_code == 422 and "orang tua atau wali" in response.get_data(as_text=True)
-    assert post_intake(auth, {**child, "consent_by": "guardian"}).status_code == 302
+    unnamed = post_intake(auth, {**child, "consent_by": "guardian"})
+    assert unnamed.status_code == 422 and "nama orang tua/wali" in unnamed.get_data(as_text=True)
+    named = {**child, "consent_by": "guardian", "guardian_name": "Ibu Wati"}
+    assert post_intake(auth, named).status_code == 302
 
 
 def test_changes_to_a_person_and_household_are_tracked_and_shown(client, auth, world):
@@ -194,13 +197,14 @@ def test_changes_to_a_person_and_household_are_tracked_and_shown(client, auth, w
     changes = {(c.object_type, c.field): c for c in db.session.scalars(sa.select(m.RecordChange))}
     assert changes[("person", "phone")].old_value is None
     assert changes[("person", "phone")].new_value == "+6281298765432"
-    assert changes[("household", "kk_number")].new_value == "3204051234567890"
+    # Identity numbers enter the change log masked (issue 8).
+    assert changes[("household", "kk_number")].new_value == "3204********7890"
     assert changes[("person", "phone")].changed_by_id == world.users["desk_a"].id
     assert ("person", "name") not in changes  # unchanged fields leave no trace
     page = client.get(f"/persons/{person.id}").get_data(as_text=True)
     assert "Riwayat perubahan data" in page and "+6281298765432" in page
     page = client.get(f"/households/{person.household_id}").get_data(as_text=True)
-    assert "3204051234567890" in page and "Desk.A" in page
+    assert "3204********7890" in page and "3204051234567890" not in page and "Desk.A" in page
 
 
 def test_name_search_is_partial_and_ignores_case_and_accents(client, auth, world):

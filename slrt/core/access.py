@@ -114,3 +114,41 @@ def roles_required(*roles: Role) -> Callable:
         return wrapped
 
     return decorator
+
+
+# Who may reveal a full NIK or No. KK (UU 24/2013: population data is confidential; UU 27/2022:
+# minimal processing). Desk officers, coordinators and the regency's SLRT serve the person
+# and check the number against documents, so they may, within their scope. An agency officer
+# only when a referral addressed to their agency concerns the person and its service needs a
+# NIK (health insurance, PKH, PIP) or is Dukcapil's identity-document service: the agency cannot do its work
+# without it. Administrators manage the system, not the people in it: never.
+REVEAL_ROLES = (Role.DESK, Role.COORDINATOR, Role.SLRT)
+IDENTITY_DOCUMENT_SERVICE = "ADMINDUK"  # Dukcapil replaces lost KTP/KK: it needs the numbers
+
+
+def can_reveal_identity(user: User, obj: Person | Household) -> bool:
+    """May `user` see the full NIK (person) or No. KK (household) of `obj`, after giving a reason?"""
+    if not user.is_authenticated or not can_view(user, obj):
+        return False
+    if user.role in REVEAL_ROLES:
+        return True
+    if user.role is not Role.AGENCY or not isinstance(obj, Person):
+        return False
+    from slrt.directory.models import Service
+
+    needing = (
+        sa.select(Referral.id)
+        .join(Service, Service.id == Referral.service_id)
+        .join(Case, Case.id == Referral.case_id)
+        .where(
+            Referral.agency_id == user.agency_id,
+            Referral.status.not_in(UNSENT),
+            sa.or_(Service.needs_nik.is_(True), Service.code == IDENTITY_DOCUMENT_SERVICE),
+            Case.anonymous.is_(False),
+            sa.or_(
+                Case.reporter_id == obj.id,
+                Referral.need_id.in_(sa.select(Need.id).where(Need.person_id == obj.id)),
+            ),
+        )
+    )
+    return db.session.scalar(needing.limit(1)) is not None

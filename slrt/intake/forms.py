@@ -101,6 +101,10 @@ class IntakeForm(FlaskForm):
             m.ConsentBy.GUARDIAN: _l("Orang tua/wali (warga di bawah 18 tahun)"),
         },
     )
+    guardian_name = StringField(_l("Nama orang tua/wali"), render_kw={"maxlength": 160})
+    guardian_relationship = StringField(
+        _l("Hubungan wali dengan warga"), render_kw={"maxlength": 60, "placeholder": _l("mis. ibu kandung")}
+    )
 
     nik = StringField(_l("NIK"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24})
     nik_missing_reason = SelectField(

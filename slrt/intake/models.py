@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from slrt.core.crypto import EncryptedString, nik_digest
 from slrt.core.db import enum_column, utcnow
 from slrt.core.nik import NikMissingReason
 from slrt.extensions import db
@@ -103,7 +104,9 @@ class Household(db.Model):
     __tablename__ = "households"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kk_number: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    # Encrypted at rest (slrt.core.crypto); `kk_hash` is the keyed digest searches use.
+    kk_number: Mapped[str | None] = mapped_column("kk_encrypted", EncryptedString)
+    kk_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     village_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
     rt: Mapped[str | None] = mapped_column(sa.String(3))
     rw: Mapped[str | None] = mapped_column(sa.String(3))
@@ -120,6 +123,11 @@ class Household(db.Model):
 
     __table_args__ = (sa.CheckConstraint("desil IS NULL OR desil BETWEEN 1 AND 10", name="desil_range"),)
 
+    @validates("kk_number")
+    def _keep_kk_hash(self, _key: str, kk: str | None) -> str | None:
+        self.kk_hash = nik_digest(kk)
+        return kk or None
+
 
 def normalize_name(text: str) -> str:
     """The searchable form of a name: lower case, accents stripped, spaces collapsed."""
@@ -132,8 +140,10 @@ class Person(db.Model):
     __tablename__ = "persons"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Unique when present; many poor residents have none, and the desk still serves them.
-    nik: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
+    # Encrypted at rest (slrt.core.crypto). Unique when present, through the keyed digest
+    # `nik_hash` (the ciphertext differs every time); many poor residents have no NIK at all.
+    nik: Mapped[str | None] = mapped_column("nik_encrypted", EncryptedString)
+    nik_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     nik_missing_reason: Mapped[NikMissingReason | None] = mapped_column(
         enum_column(NikMissingReason, "nik_missing_reason")
     )
@@ -157,6 +167,8 @@ class Person(db.Model):
     village_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set by `flask retention run`: identity removed, counts and categories kept.
+    anonymised_at: Mapped[datetime | None]
 
     household = relationship(Household, back_populates="members")
 
@@ -165,6 +177,12 @@ class Person(db.Model):
         # Every way of creating or renaming a person keeps the search form in step.
         self.name_search = normalize_name(name)
         return name
+
+    @validates("nik")
+    def _keep_nik_hash(self, _key: str, nik: str | None) -> str | None:
+        # Every writer of a NIK keeps its lookup digest in step, as with name_search.
+        self.nik_hash = nik_digest(nik)
+        return nik or None
 
     def age_on(self, day: date) -> int | None:
         if self.birth_date is None:
@@ -201,6 +219,7 @@ class Case(db.Model):
     answer: Mapped[str | None] = mapped_column(sa.Text)  # questions answered at the desk
     outcome: Mapped[str | None] = mapped_column(sa.Text)
     closed_at: Mapped[datetime | None]
+    anonymised_at: Mapped[datetime | None]  # see `flask retention run`
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     # Why the officer opened this case although the same person had an open case for the same need.
     duplicate_reason: Mapped[str | None] = mapped_column(sa.String(255))

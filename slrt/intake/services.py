@@ -25,12 +25,14 @@ from slrt.accounts.services import ValidationFailed
 from slrt.core import tracking
 from slrt.core.access import region_clause, visible
 from slrt.core.audit import audit
+from slrt.core.crypto import mask, nik_digest
 from slrt.core.db import utcnow
 from slrt.core.nik import NikMissingReason, check_nik
 from slrt.directory.models import NeedCategory, Office
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.intake.models import normalize_name
+from slrt.privacy.services import method_for, record_consent
 from slrt.regions.models import Region
 
 PROGRAMMES = ("PKH", "BPNT", "PBI-JK", "PIP")
@@ -89,7 +91,7 @@ def search_statements(query: str, user: User) -> SearchResult:
         persons = (
             visible(m.Person, user)
             .outerjoin(m.Household, m.Person.household_id == m.Household.id)
-            .where(sa.or_(m.Person.nik == digits, m.Household.kk_number == digits))
+            .where(sa.or_(m.Person.nik_hash == nik_digest(digits), m.Household.kk_hash == nik_digest(digits)))
         )
         persons = persons.options(selectinload(m.Person.household))
         return SearchResult("nik", persons=persons.order_by(m.Person.name_search, m.Person.id))
@@ -113,7 +115,7 @@ def find_people(user: User, nik: str = "", name: str = "", birth_date: date | No
     """Candidates for the person at the desk: by NIK, or by name (and birth date when given)."""
     nik = re.sub(r"[\s.\-]", "", nik or "")
     if nik:
-        return list(db.session.scalars(visible(m.Person, user).where(m.Person.nik == nik)))
+        return list(db.session.scalars(visible(m.Person, user).where(m.Person.nik_hash == nik_digest(nik))))
     if len(normalize_name(name)) < MIN_NAME_SEARCH:
         return []
     stmt = visible(m.Person, user).where(name_clause(name))
@@ -173,6 +175,30 @@ def _as_text(value: Any) -> str | None:
     return str(value.value if hasattr(value, "value") else value)
 
 
+# Identity numbers never enter the change log in full: it records that they changed, masked.
+PROTECTED_FIELDS = ("nik", "kk_number")
+
+
+def _logged(key: str, value: Any) -> str | None:
+    text = _as_text(value)
+    return mask(text) if key in PROTECTED_FIELDS and text else text
+
+
+def nik_clash_message(clash_id: int, user: User) -> str:
+    """NIK is unique, so "already registered" tells that the number exists. Inside the officer's
+    scope that is their own record: point to it. Outside, say only that it is registered
+    elsewhere (the officer typed the number, so that much is known to them anyway), never
+    where or whose; the SLRT of the regency can find and merge it."""
+    if db.session.scalar(visible(m.Person, user).where(m.Person.id == clash_id)) is not None:
+        return _(
+            "NIK ini sudah tercatat di wilayah Anda. Cari warga itu dulu, lalu pilih dari hasil pencarian."
+        )
+    return _(
+        "NIK ini sudah tercatat di luar wilayah Anda. Hubungi SLRT kabupaten/kota; "
+        "data warga itu tidak dapat ditampilkan di sini."
+    )
+
+
 def apply_changes(obj: m.Person | m.Household, values: dict[str, Any], actor: User | None) -> list[str]:
     """Sets fields on a person or household; for a record that already exists, writes one
     RecordChange per field that really changed. This is the only writer of persons and
@@ -191,8 +217,8 @@ def apply_changes(obj: m.Person | m.Household, values: dict[str, Any], actor: Us
                     object_type=object_type,
                     object_id=obj.id,
                     field=key,
-                    old_value=_as_text(old),
-                    new_value=_as_text(new),
+                    old_value=_logged(key, old),
+                    new_value=_logged(key, new),
                     changed_by_id=getattr(actor, "id", None),
                 )
             )
@@ -401,6 +427,9 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
     # With consent: the visitor, the household, the new members.
     person_values = _person_values(data, "", errors, today)
     nik_text = _text(data, "nik", 40)
+    if existing is not None and existing.nik and nik_text == mask(existing.nik):
+        # The form shows a known person's NIK masked; posted back unchanged, it means "keep it".
+        nik_text = existing.nik
     missing = _enum(NikMissingReason, data, "nik_missing_reason", errors, "nik_missing_reason")
     nik = None
     if nik_text:
@@ -410,9 +439,9 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
                 _add(errors, "nik", message)
         else:
             nik = result.nik
-            clash = db.session.scalar(sa.select(m.Person.id).where(m.Person.nik == nik))
+            clash = db.session.scalar(sa.select(m.Person.id).where(m.Person.nik_hash == nik_digest(nik)))
             if clash is not None and (existing is None or clash != existing.id):
-                _add(errors, "nik", _("NIK ini sudah terdaftar untuk warga lain. Cari warga itu dulu."))
+                _add(errors, "nik", nik_clash_message(clash, user))
         missing = None
     elif missing is None:
         _add(errors, "nik_missing_reason", _("Tanpa NIK, pilih alasannya."))
@@ -427,6 +456,8 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
     person_values["phone"] = phone
 
     kk = re.sub(r"[\s.\-]", "", _text(data, "kk_number", 40))
+    if household is not None and household.kk_number and kk == mask(household.kk_number):
+        kk = household.kk_number
     if kk and not DIGITS16.match(kk):
         _add(errors, "kk_number", _("No. KK harus 16 digit angka."))
     village = _text(data, "village_code", 13)
@@ -468,6 +499,9 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
     age = _age(person_values.get("birth_date"), today)
     if consent_by is m.ConsentBy.SELF and age is not None and age < ADULT_AGE:
         _add(errors, "consent_by", _("Warga di bawah 18 tahun: persetujuan diberikan orang tua atau wali."))
+    guardian_name = _text(data, "guardian_name", 160)
+    if consent_by is m.ConsentBy.GUARDIAN and not guardian_name:
+        _add(errors, "guardian_name", _("Tuliskan nama orang tua/wali yang memberi persetujuan."))
 
     # Each need's person must be someone in this household.
     member_keys = {"self"} | {f"p{p.id}" for p in members} | {f"m{i}" for i, _v in new_members}
@@ -549,6 +583,18 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
         people,
         duplicate_reason=duplicate_reason or None,
         consent_by=consent_by,
+    )
+    # The proof of consent (UU PDP), under the purpose text shown on the form.
+    record_consent(
+        person,
+        case,
+        consent_by,
+        method_for(channel),
+        user,
+        guardian_name=guardian_name if consent_by is m.ConsentBy.GUARDIAN else None,
+        guardian_relationship=_text(data, "guardian_relationship", 60)
+        if consent_by is m.ConsentBy.GUARDIAN
+        else None,
     )
     files = _store_uploads(case, checked_uploads, user)
     return IntakeResult(case, files)

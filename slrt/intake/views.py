@@ -29,6 +29,7 @@ from slrt.accounts.models import Role
 from slrt.accounts.services import ValidationFailed
 from slrt.core.access import get_or_404, roles_required, visible
 from slrt.core.audit import audit
+from slrt.core.crypto import mask
 from slrt.core.nik import NIK_MISSING_LABELS
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import NeedCategory
@@ -37,6 +38,8 @@ from slrt.intake import models as m
 from slrt.intake import receipt as receipts
 from slrt.intake import services
 from slrt.intake.forms import FindForm, IntakeForm, SearchForm
+from slrt.privacy.consent_text import CURRENT_VERSION, purpose_text
+from slrt.privacy.services import consent_withdrawn
 from slrt.referrals.models import Referral
 
 bp = Blueprint("intake", __name__)
@@ -166,7 +169,8 @@ def _prepare(form: IntakeForm, person: m.Person | None) -> None:
 
 def _fill_from(form: IntakeForm, person: m.Person) -> None:
     form.person_id.data = str(person.id)
-    form.nik.data = person.nik or ""
+    # Masked: posted back unchanged it keeps the stored number (see services.create_case).
+    form.nik.data = mask(person.nik)
     form.nik_missing_reason.data = person.nik_missing_reason.value if person.nik_missing_reason else ""
     form.name.data = person.name
     form.birth_date.data = person.birth_date.isoformat() if person.birth_date else ""
@@ -178,7 +182,7 @@ def _fill_from(form: IntakeForm, person: m.Person) -> None:
     form.schooling.data = person.schooling.value if person.schooling else ""
     household = person.household
     if household:
-        form.kk_number.data = household.kk_number or ""
+        form.kk_number.data = mask(household.kk_number)
         form.village_code.data = household.village_code
         form.rt.data, form.rw.data, form.street.data = household.rt, household.rw, household.street
         form.in_dtsen.data = {True: "yes", False: "no"}.get(household.in_dtsen, "")
@@ -263,6 +267,8 @@ def _render_intake(
             village=village,
             village_fixed=current_user.role is Role.DESK,
             show_duplicate=bool(form.duplicate_reason.errors or form.duplicate_reason.data),
+            consent_version=CURRENT_VERSION,
+            consent_purpose=purpose_text(CURRENT_VERSION),
             **_person_context(person),
         ),
         status,
@@ -453,6 +459,7 @@ def person_detail(person_id: int) -> Any:
         is_agency=is_agency,
         changes=[] if is_agency else services.changes_for("person", person.id),
         today=local_today(),
+        consent_withdrawn=consent_withdrawn(person.id),
     )
 
 

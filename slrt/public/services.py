@@ -344,6 +344,12 @@ def file_online_report(report: OnlineReport) -> m.Case:
     # flush fail for the second; the view rolls back and answers with `case_for_key`.
     db.session.flush()
     audit("case.online_report", case, detail={"channel": "online", "category": category.code})
+    if case.consent_given and reporter is not None:
+        from slrt.privacy.consent_text import ONLINE_VERSION
+        from slrt.privacy.models import ConsentMethod
+        from slrt.privacy.services import record_consent
+
+        record_consent(reporter, case, m.ConsentBy.SELF, ConsentMethod.ONLINE, None, version=ONLINE_VERSION)
     return case
 
 

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from slrt.core import tracking
+from slrt.core.crypto import mask
 from slrt.intake.models import SEX_LABELS
 from slrt.referrals.models import Referral
 from slrt.referrals.services import office_of, public_status_url
@@ -109,7 +110,8 @@ def render_letter(referral: Referral, hide_reporter: bool) -> bytes:
         _row(pdf, _("Identitas"), _("Dirahasiakan atas permintaan pelapor (laporan anonim)"))
     else:
         _row(pdf, _("Nama"), person.name)
-        _row(pdf, _("NIK"), person.nik or _("Belum punya NIK"))
+        # Masked on paper too: an authorised officer reveals the full number in the app (audited).
+        _row(pdf, _("NIK"), mask(person.nik) if person.nik else _("Belum punya NIK"))
         _row(pdf, _("Tanggal lahir"), format_date(person.birth_date, "long") if person.birth_date else None)
         _row(pdf, _("Jenis kelamin"), str(SEX_LABELS[person.sex]) if person.sex else None)
         household = person.household
@@ -124,7 +126,7 @@ def render_letter(referral: Referral, hide_reporter: bool) -> bytes:
                 if x
             )
             _row(pdf, _("Alamat"), address)
-            _row(pdf, _("No. KK"), household.kk_number)
+            _row(pdf, _("No. KK"), mask(household.kk_number))
             if household.in_dtsen is not None:
                 dtsen = (
                     _("Terdaftar, desil %(d)s", d=household.desil or "?")

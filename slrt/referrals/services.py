@@ -48,6 +48,9 @@ ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII
 CITIZEN_TOLD = (S.ACCEPTED, S.REJECTED, S.RESOLVED)
 
 
+UNSENT_STATES = (S.DRAFT, S.AWAITING_APPROVAL)
+
+
 class TransitionNotAllowed(Exception):
     """The move is not in the table, not for this user, or not in this state (API: 422)."""
 
@@ -272,6 +275,19 @@ def transition(
                 _(
                     "Banding hanya dapat diajukan paling lambat %(n)d hari setelah rujukan ditutup.",
                     n=workflow.REOPEN_DAYS,
+                )
+            )
+
+    if (to in (S.SENT, S.AWAITING_APPROVAL) and current in UNSENT_STATES) or rule.needs_agency:
+        from slrt.privacy.services import consent_withdrawn
+
+        # UU PDP: a withdrawn consent ends the sharing of the person's data with agencies.
+        people = {referral.case.reporter_id, referral.need.person_id if referral.need else None}
+        if any(consent_withdrawn(pid) for pid in people if pid is not None):
+            raise TransitionNotAllowed(
+                _(
+                    "Warga sudah menarik persetujuan pemrosesan datanya: rujukan tidak dapat dikirim "
+                    "ke lembaga. Catat persetujuan baru bila warga setuju lagi."
                 )
             )
 
