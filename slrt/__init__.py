@@ -27,6 +27,8 @@ FEATURES = (
     "referrals",
     "public",
     "api",
+    "dtsen",
+    "open311",
     "demo",
 )
 
