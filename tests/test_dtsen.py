@@ -13,6 +13,7 @@ from slrt.directory.catalog import load_catalog
 from slrt.dtsen import services
 from slrt.extensions import db
 from slrt.intake import models as m
+from tests.conftest import Auth
 from tests.dtsen_factories import nik_for, read_rejects, row, write_csv
 from tests.factories import make_person
 
@@ -223,3 +224,29 @@ def test_a_batch_the_database_refuses_is_rolled_back_whole(runner, tmp_path, mon
     rejects = read_rejects(tmp_path / "dtsen.rejected.csv")
     assert [r["baris"] for r in rejects] == ["5", "6", "7"]
     assert all("tidak ada baris kelompok ini yang disimpan" in r["alasan"] for r in rejects)
+
+
+def test_desk_finds_the_imported_desil_and_programmes_in_search_and_on_the_household_page(
+    runner, tmp_path, client, world
+):
+    path = write_csv(
+        tmp_path / "dtsen.csv",
+        [
+            row(1, KK_1, name="Dadang Sunarya", desil=2, programmes="PKH;BPNT"),
+            row(2, KK_2, village="32.04.05.2002"),
+        ],
+    )
+    assert run_import(runner, path).exit_code == 0
+    auth = Auth(client)
+    auth.login("desk.a")
+    found = client.get("/search?q=dadang").get_data(as_text=True)
+    assert "Dadang Sunarya" in found
+    assert "Terdaftar DTSEN" in found and "Desil 2" in found and "Program: BPNT, PKH" in found
+    assert "Warga 2" not in client.get("/search?q=warga").get_data(as_text=True)  # village B: not in scope
+    household = household_of(KK_1)
+    page = client.get(f"/households/{household.id}").get_data(as_text=True)
+    assert "Terdaftar DTSEN" in page and "BPNT" in page and "PKH" in page
+    assert "<dt>Desil</dt><dd>2</dd>" in page.replace("\n", "")
+    person = db.session.scalar(sa.select(m.Person).where(m.Person.name == "Dadang Sunarya"))
+    step_two = client.get(f"/cases/new?person_id={person.id}").get_data(as_text=True)
+    assert "Desil 2" in step_two and "Program: BPNT, PKH" in step_two
