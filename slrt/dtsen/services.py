@@ -312,14 +312,20 @@ def _insert_rows(model: type, rows: list[dict], with_ids: bool = False) -> list[
     processors = [column.type._cached_bind_processor(dialect) for column in columns]
     names = ", ".join(dialect.identifier_preparer.quote(column.name) for column in columns)
     cursor = connection.connection.driver_connection.cursor()
-    with cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    process(row[key]) if process else row[key]
-                    for key, process in zip(keys, processors, strict=True)
-                ]
-            )
+    try:
+        with cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        process(row[key]) if process else row[key]
+                        for key, process in zip(keys, processors, strict=True)
+                    ]
+                )
+    except dialect.loaded_dbapi.Error as exc:
+        # The driver's own error, as SQLAlchemy would have raised it for an INSERT.
+        raise sa.exc.DBAPIError.instance(
+            f"COPY {table.name}", None, exc, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from exc
     return ids
 
 
@@ -626,7 +632,7 @@ def import_file(
             db.session.commit()
         except sa.exc.SQLAlchemyError as exc:
             db.session.rollback()
-            error = type(exc.orig if getattr(exc, "orig", None) else exc).__name__
+            error = type(exc).__name__
             reason = _(
                 "Kelompok baris %(first)d-%(last)d ditolak basis data (%(error)s); tidak ada baris "
                 "kelompok ini yang disimpan. Perbaiki lalu impor ulang berkas yang sama.",
