@@ -122,6 +122,15 @@ def test_bad_rows_of_every_kind_land_in_rejects_with_reasons_and_nothing_of_thei
     assert household_of(KK_1).desil == 3
 
 
+def test_a_clean_run_removes_the_rejects_file_of_an_earlier_one(runner, tmp_path):
+    path = write_csv(tmp_path / "dtsen.csv", [row(1, desil=0)])
+    run_import(runner, path)
+    assert (tmp_path / "dtsen.rejected.csv").exists()
+    write_csv(path, [row(1, desil=1)])
+    assert "Ditolak: 0." in run_import(runner, path).output
+    assert not (tmp_path / "dtsen.rejected.csv").exists()
+
+
 def test_rejects_path_option_and_formula_cells_neutralised(runner, tmp_path):
     path = write_csv(tmp_path / "in.csv", [row(1, name="=HYPERLINK(1)", desil=0)])
     target = tmp_path / "out" / "bad.csv"

@@ -36,7 +36,7 @@ def import_(path: Path, rejects: Path | None, batch_size: int, no_progress: bool
     """
     total = services.count_rows(path)
     with click.progressbar(
-        length=total, label="Impor DTSEN", file=None if not no_progress else _Null(), show_pos=True
+        length=total, label=_("Impor DTSEN"), file=None if not no_progress else _Null(), show_pos=True
     ) as bar:
         try:
             counts = services.import_file(path, rejects, batch_size, on_progress=bar.update)

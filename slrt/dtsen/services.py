@@ -620,6 +620,8 @@ def import_file(
     checker = RowChecker(known_villages(), known_programmes(), today=today)
     db.session.rollback()  # the look-ups above leave no transaction open while the file is read
     rejects = RejectWriter(rejects_path or default_rejects_path(path))
+    # A rejects file left by an earlier run would describe rows this run may have accepted.
+    rejects.path.unlink(missing_ok=True)
     counts = Counts()
     batch: list[DtsenRow] = []
     raws: dict[int, dict[str, str]] = {}

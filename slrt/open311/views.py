@@ -103,7 +103,8 @@ def create_request(fmt: str) -> Any:
     if wrong := _wrong_format(fmt):
         return wrong
     params = request.form.to_dict()
-    user = user_for_token((params.get("api_key") or "").strip()) if params.get("api_key") else None
+    key = (params.get("api_key") or request.args.get("api_key") or "").strip()
+    user = user_for_token(key) if key else None
     if user is None:
         audit("api.denied", detail={"path": request.path})
         db.session.commit()
