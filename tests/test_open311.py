@@ -1,0 +1,385 @@
+"""Open311 GeoReport v2: every answer validates against the published schemas, nothing personal
+is ever in it, confidential cases stay hidden, and a POST with an api_key files an online report."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jsonschema
+import pytest
+import sqlalchemy as sa
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from slrt.accounts.services import issue_token
+from slrt.core import tracking
+from slrt.core.audit import AuditEvent
+from slrt.core.db import utcnow
+from slrt.extensions import db
+from slrt.intake import models as m
+from slrt.referrals.models import ReferralStatus
+from tests.factories import VILLAGE_A, make_case, make_person, make_referral
+
+BPNT = "Bantuan Pangan Non Tunai (Sembako)"
+SCHEMA_NAMES = ("services", "service", "service-definition", "requests", "request")
+
+
+def conformance_dir() -> Path | None:
+    root = Path(__file__).resolve().parent.parent
+    for candidate in (os.environ.get("SLRT_CONFORMANCE_DIR"), root.parent / "shared" / "conformance"):
+        if candidate and (Path(candidate) / "open311-georeport-v2").is_dir():
+            return Path(candidate) / "open311-georeport-v2"
+    return None
+
+
+@pytest.fixture(scope="session")
+def open311():
+    folder = conformance_dir()
+    if folder is None:
+        pytest.skip(
+            "Open311 GeoReport v2 schemas not found: set SLRT_CONFORMANCE_DIR or add ../shared/conformance"
+        )
+    schemas = {
+        name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8")) for name in SCHEMA_NAMES
+    }
+    swagger = json.loads((folder / "swagger.json").read_text(encoding="utf-8"))
+    # requests.json and services.json refer to request.json and service.json by file name.
+    registry = Registry().with_resources(
+        (f"{name}.json", Resource.from_contents(schema, default_specification=DRAFT202012))
+        for name, schema in schemas.items()
+    )
+    return schemas, swagger, registry
+
+
+def validate(instance, schema_name, open311):
+    schemas, _swagger, registry = open311
+    validator_cls = jsonschema.validators.validator_for(
+        schemas[schema_name], default=jsonschema.Draft202012Validator
+    )
+    validator = validator_cls(
+        schemas[schema_name], registry=registry, format_checker=jsonschema.FormatChecker()
+    )
+    validator.validate(instance)
+
+
+def validate_error(response, status):
+    """The standard's error answer: a list of {code, description}, with the same HTTP status."""
+    assert response.status_code == status
+    body = response.get_json()
+    assert isinstance(body, list) and body
+    for item in body:
+        assert set(item) == {"code", "description"} and item["code"] == status and item["description"]
+    return body
+
+
+def request_ids(body):
+    return [r["service_request_id"] for r in body]
+
+
+def test_services_are_the_active_need_categories_and_validate(client, world, open311):
+    response = client.get("/open311/v2/services.json")
+    assert response.status_code == 200
+    body = response.get_json()
+    validate(body, "services", open311)
+    for item in body:
+        validate(item, "service", open311)
+    codes = [s["service_code"] for s in body]
+    assert codes[:2] == ["informasi", "dtsen.daftar"] and "kekerasan" in codes and len(codes) == 19
+    food = next(s for s in body if s["service_code"] == "pangan")
+    assert food["type"] == "realtime" and food["metadata"] is True
+
+
+def test_service_definition_validates_and_unknown_service_is_a_404_error_array(client, world, open311):
+    body = client.get("/open311/v2/services/pangan.json").get_json()
+    validate(body, "service-definition", open311)
+    assert [a["code"] for a in body["attributes"]] == ["case_type", "consent", "confidential", "anonymous"]
+    validate_error(client.get("/open311/v2/services/tidak-ada.json"), 404)
+
+
+def test_only_json_is_offered(client, world):
+    for path in ("/open311/v2/services.xml", "/open311/v2/requests.xml", "/open311/v2/services/pangan.xml"):
+        body = validate_error(client.get(path), 400)
+        assert ".json" in body[0]["description"]
+    validate_error(client.get("/open311/v2/discovery.json"), 404)
+
+
+@pytest.fixture()
+def cases(world):
+    """Open and closed cases, and three that Open311 must never show."""
+    closed = make_case(VILLAGE_A, world.office_a, need="pendidikan")
+    make_referral(closed, service_code="PIP", agency=world.agency, status=ReferralStatus.RESOLVED)
+    closed.status = m.CaseStatus.CLOSED
+    closed.closed_at = utcnow()
+    world.referral_a.status = ReferralStatus.ACCEPTED
+    hidden = {
+        "confidential": make_case(VILLAGE_A, world.office_a, need="pangan", confidential=True),
+        "violence": make_case(VILLAGE_A, world.office_a, need="kekerasan"),
+        "child": make_case(VILLAGE_A, world.office_a, need="anak"),
+    }
+    db.session.commit()
+    return {"closed": closed, "hidden": hidden}
+
+
+def test_requests_list_validates_and_never_shows_confidential_cases(client, world, cases, open311):
+    response = client.get("/open311/v2/requests.json")
+    assert response.status_code == 200
+    body = response.get_json()
+    validate(body, "requests", open311)
+    for item in body:
+        validate(item, "request", open311)
+    ids = request_ids(body)
+    expected = [world.case_a, world.case_b, world.case_other, cases["closed"]]
+    assert sorted(ids) == sorted(tracking.display(c.tracking_code) for c in expected)
+    for case in cases["hidden"].values():
+        assert tracking.display(case.tracking_code) not in ids
+    by_id = {r["service_request_id"]: r for r in body}
+    closed = by_id[tracking.display(cases["closed"].tracking_code)]
+    assert closed["status"] == "closed" and closed["service_code"] == "pendidikan"
+    assert closed["status_notes"] == "Selesai. Rujukan: Program Indonesia Pintar (KIP) – Selesai ditangani."
+    open_ = by_id[tracking.display(world.case_a.tracking_code)]
+    assert open_["status"] == "open" and open_["status_notes"] == f"Rujukan: {BPNT} – Diterima lembaga."
+    assert open_["agency_responsible"] == "Lembaga DINSOS-3204"
+    assert open_["address"] == "Cileunyi Kulon, Cileunyi, Kabupaten Bandung"
+    assert open_["address_id"] == VILLAGE_A
+    fresh = by_id[tracking.display(world.case_b.tracking_code)]
+    assert fresh["status_notes"] == f"Rujukan: {BPNT} – Terkirim ke lembaga."
+
+
+def test_no_personal_data_in_any_answer(client, world, cases):
+    person = make_person(
+        VILLAGE_A,
+        name="Nyai Rahasia Sekali",
+        nik="3204055705800001",
+        phone="081234567890",
+        email="nyai@example.org",
+    )
+    person.household.rt, person.household.rw, person.household.street = "007", "003", "Jalan Melati Putih"
+    person.household.kk_number = "3204050101209999"
+    case = make_case(VILLAGE_A, world.office_a, reporter=person, summary="Nyai Rahasia Sekali butuh beras")
+    case.needs[0].description = "Catatan pribadi: suami sakit"
+    db.session.commit()
+    code = tracking.display(case.tracking_code)
+    answers = [
+        client.get("/open311/v2/requests.json").get_data(as_text=True),
+        client.get(f"/open311/v2/requests/{code}.json").get_data(as_text=True),
+        client.get(f"/open311/v2/requests.json?service_request_id={code}").get_data(as_text=True),
+    ]
+    assert code in answers[1]
+    for text in answers:
+        for secret in (
+            "Nyai",
+            "3204055705800001",
+            "081234567890",
+            "nyai@example.org",
+            "Melati",
+            "3204050101209999",
+            "beras",
+            "Catatan",
+            "Siti Aminah",
+            "Budi Santoso",
+        ):
+            assert secret not in text
+        for item in json.loads(text):
+            assert not {"lat", "long", "description", "media_url"} & set(item)
+
+
+def test_a_confidential_request_answers_exactly_like_an_unknown_one(client, world, cases, open311):
+    found = client.get(f"/open311/v2/requests/{world.case_a.tracking_code}.json")
+    assert found.status_code == 200
+    validate(found.get_json(), "requests", open311)
+    validate(found.get_json()[0], "request", open311)
+    unknown_code = tracking.display(tracking.generate())
+    unknown = client.get(f"/open311/v2/requests/{unknown_code}.json")
+    validate_error(unknown, 404)
+    for case in cases["hidden"].values():
+        code = tracking.display(case.tracking_code)
+        hidden = client.get(f"/open311/v2/requests/{code}.json")
+        assert hidden.status_code == 404
+        assert hidden.get_data(as_text=True) == unknown.get_data(as_text=True).replace(unknown_code, code)
+        listed = client.get(f"/open311/v2/requests.json?service_request_id={code}")
+        assert listed.status_code == 200 and listed.get_json() == []
+    validate_error(client.get("/open311/v2/requests/NOT-A-CODE.json"), 404)
+
+
+def test_requests_filter_by_id_service_status_and_dates(client, world, cases, open311):
+    a, b = tracking.display(world.case_a.tracking_code), tracking.display(world.case_b.tracking_code)
+    both = client.get(f"/open311/v2/requests.json?service_request_id={a.lower()},{b}&status=closed")
+    assert sorted(request_ids(both.get_json())) == sorted([a, b])  # ids override the other filters
+    closed = client.get("/open311/v2/requests.json?status=closed").get_json()
+    assert request_ids(closed) == [tracking.display(cases["closed"].tracking_code)]
+    schooling = client.get("/open311/v2/requests.json?service_code=pendidikan,informasi").get_json()
+    assert request_ids(schooling) == [tracking.display(cases["closed"].tracking_code)]
+    world.case_b.created_at = datetime(2026, 1, 10, 3, 0, tzinfo=UTC)
+    db.session.commit()
+    january = client.get(
+        "/open311/v2/requests.json?start_date=2026-01-01&end_date=2026-01-31T23:59:59%2B07:00"
+    )
+    validate(january.get_json(), "requests", open311)
+    assert request_ids(january.get_json()) == [b]
+    assert b not in request_ids(client.get("/open311/v2/requests.json").get_json())  # default: 90 days
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("start_date=kemarin", "start_date harus tanggal-waktu ISO 8601"),
+        ("start_date=2026-01-01&end_date=2026-06-01", "paling lama 90 hari"),
+        ("start_date=2026-02-01&end_date=2026-01-01", "start_date harus sebelum end_date"),
+        ("status=pending", "status hanya boleh open atau closed"),
+        ("service_request_id=7K4Q-X9MZ-P3CB", "bukan kode pelacakan yang sah"),
+    ],
+)
+def test_bad_queries_get_a_400_error_array(client, world, query, message):
+    body = validate_error(client.get(f"/open311/v2/requests.json?{query}"), 400)
+    assert any(message in item["description"] for item in body)
+
+
+# -- POST -------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def api_key(world):
+    _, clear = issue_token(world.users["slrt"], name="chatbot")
+    db.session.commit()
+    return clear
+
+
+def report(api_key, **fields):
+    data = {
+        "api_key": api_key,
+        "service_code": "pangan",
+        "address_id": "3204052001",
+        "description": "Sudah tiga hari keluarga kami tidak punya beras.",
+        "first_name": "Euis",
+        "last_name": "Komalasari",
+        "phone": "0812 3456 7890",
+        "attribute[consent]": "true",
+    }
+    data.update(fields)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def online_cases():
+    return db.session.scalar(sa.select(sa.func.count()).where(m.Case.channel == m.Channel.ONLINE))
+
+
+def test_post_with_an_api_key_files_an_online_report_like_lapor(client, world, api_key, open311):
+    response = client.post("/open311/v2/requests.json", data=report(api_key))
+    assert response.status_code == 201
+    body = response.get_json()
+    _schemas, swagger, _registry = open311
+    jsonschema.validate(body, {"type": "array", "items": swagger["definitions"]["RequestResponse"]})
+    code = body[0]["service_request_id"]
+    assert code in body[0]["service_notice"]
+    case = db.session.scalar(sa.select(m.Case).where(m.Case.tracking_code == tracking.normalize(code)))
+    assert (case.channel, case.type, case.village_code, case.office_id) == (
+        m.Channel.ONLINE,
+        m.CaseType.NEED,
+        VILLAGE_A,
+        world.office_a.id,
+    )
+    assert case.needs[0].category_code == "pangan" and case.consent_given
+    assert (case.reporter.name, case.reporter.phone) == ("Euis Komalasari", "081234567890")
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "open311.request"))
+    assert event.actor_id == world.users["slrt"].id and event.object_id == str(case.id)
+    shown = client.get(f"/open311/v2/requests/{code}.json").get_json()
+    validate(shown, "requests", open311)
+    assert shown[0]["status"] == "open" and shown[0]["service_code"] == "pangan"
+    assert "Euis" not in json.dumps(shown)
+
+
+def test_post_with_attributes_and_a_village_named_in_address_string(client, world, api_key):
+    data = report(
+        api_key,
+        address_id=None,
+        address_string="Cileunyi Kulon",
+        first_name=None,
+        last_name=None,
+        phone=None,
+        **{
+            "attribute[consent]": None,
+            "attribute[case_type]": "complaint",
+            "attribute[confidential]": "true",
+        },
+    )
+    del data["api_key"]  # the key may also come in the query string
+    response = client.post(f"/open311/v2/requests.json?api_key={api_key}", data=data)
+    assert response.status_code == 201, response.get_json()
+    code = response.get_json()[0]["service_request_id"]
+    case = db.session.scalar(sa.select(m.Case).where(m.Case.tracking_code == tracking.normalize(code)))
+    assert (case.type, case.confidential, case.reporter_id, case.village_code) == (
+        m.CaseType.COMPLAINT,
+        True,
+        None,
+        VILLAGE_A,
+    )
+    assert client.get(f"/open311/v2/requests/{code}.json").status_code == 404  # confidential
+
+
+@pytest.mark.parametrize("key", [None, "", "slrt_salah", "revoked"])
+def test_post_without_a_valid_api_key_is_a_403_and_files_nothing(client, world, api_key, key):
+    if key == "revoked":
+        from slrt.accounts.models import ApiToken
+
+        db.session.execute(sa.update(ApiToken).values(revoked_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+        key = api_key
+    body = validate_error(client.post("/open311/v2/requests.json", data=report(key)), 403)
+    assert "api_key" in body[0]["description"]
+    assert online_cases() == 0
+
+
+def test_post_with_bad_fields_lists_every_problem_and_files_nothing(client, world, api_key):
+    data = report(
+        api_key,
+        service_code="tidak-ada",
+        address_id="99.99.99.9999",
+        description="pendek",
+        phone="bukan nomor",
+        **{"attribute[consent]": "mungkin", "attribute[case_type]": "lain"},
+    )
+    body = validate_error(client.post("/open311/v2/requests.json", data=data), 400)
+    text = " | ".join(item["description"] for item in body)
+    for parameter in (
+        "service_code:",
+        "address_id:",
+        "description:",
+        "phone/email:",
+        "attribute[consent]:",
+        "attribute[case_type]:",
+    ):
+        assert parameter in text
+    assert online_cases() == 0
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(m.Person).where(m.Person.phone.is_(None)))
+        == 3
+    )
+
+
+def test_name_without_consent_is_refused(client, world, api_key):
+    body = validate_error(
+        client.post("/open311/v2/requests.json", data=report(api_key, **{"attribute[consent]": "false"})), 400
+    )
+    assert body[0]["description"].startswith("attribute[consent]:")
+    assert online_cases() == 0
+
+
+def test_reads_share_the_status_budget_and_posts_are_limited_per_key(
+    app, client, world, api_key, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SLRT_STATUS_RATE_LIMIT", "3/minute")
+    monkeypatch.setitem(app.config, "SLRT_OPEN311_POST_RATE_LIMIT", "2/minute")
+    code = world.case_a.tracking_code
+    assert client.get("/open311/v2/services.json").status_code == 200
+    assert client.get("/open311/v2/requests.json").status_code == 200
+    assert client.get(f"/status?code={code}").status_code == 200
+    validate_error(client.get(f"/open311/v2/requests/{code}.json"), 429)
+    assert client.get(f"/api/v1/public/status/{code}").status_code == 429
+    posts = [client.post("/open311/v2/requests.json", data=report(api_key)).status_code for _ in range(3)]
+    assert posts == [201, 201, 429]
+    _, other_key = issue_token(world.users["desk_a"], name="sms")
+    db.session.commit()
+    assert client.post("/open311/v2/requests.json", data=report(other_key)).status_code == 201
