@@ -26,6 +26,7 @@ FEATURES = (
     "intake",
     "referrals",
     "public",
+    "reports",
     "api",
     "demo",
 )

@@ -10,6 +10,7 @@ STEPS = (
     "slrt.demo.intake",
     "slrt.demo.referrals",
     "slrt.demo.public",
+    "slrt.demo.reports",
 )
 
 
