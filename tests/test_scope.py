@@ -36,7 +36,18 @@ def _attachment(case):
 
 
 # Not scoped records: tested elsewhere (directory rows are the same for every region).
-SKIP_ARGS = {"user_id", "code", "filename", "lang", "service_id", "agency_id", "rule_id", "hsds_id"}
+SKIP_ARGS = {
+    "user_id",
+    "code",
+    "filename",
+    "lang",
+    "service_id",
+    "agency_id",
+    "rule_id",
+    "hsds_id",
+    "fmt",
+    "name",
+}
 
 
 def scoped_rules(app):

@@ -240,9 +240,10 @@ def _after_flush(session: Session, _ctx: object) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes only after this hook: collect those changes too
     if not session.info.get(PENDING):
         return
-    session.flush()  # the last changes may touch further villages
     pending = session.info.pop(PENDING, set())
     villages = {v for kind, v in pending if kind == "village" and v}
     case_ids = {v for kind, v in pending if kind == "case" and v}
