@@ -59,8 +59,9 @@ def fill(db, n: int) -> None:
     cases = n // 2
     params = {"n": cases, "today": today, "office": world.office_a.id, "agency": world.agency.id}
     # Cases spread over the regency's villages and the last 400 days; one need per case.
-    db.session.execute(
-        sa.text(
+    _run(
+        db,
+        (
             """
             CREATE TEMP TABLE bench_villages AS
               SELECT row_number() OVER (ORDER BY code) - 1 AS i, code FROM regions
@@ -82,8 +83,9 @@ def fill(db, n: int) -> None:
     )
     # Two referrals per need; statuses by id modulo 100: 10 sent, 10 accepted, 10 in progress,
     # 50 resolved, 10 rejected, 10 draft.
-    db.session.execute(
-        sa.text(
+    _run(
+        db,
+        (
             """
             INSERT INTO referrals (case_id, need_id, service_id, agency_id, office_id, village_code,
                 status, outcome, urgent, respond_due, resolve_due, respond_risk_from, resolve_risk_from,
@@ -124,6 +126,13 @@ def fill(db, n: int) -> None:
     db.session.execute(sa.text("ANALYZE report_tallies"))
     db.session.commit()
     print(f"rebuild(): {rows:,} tally rows in {time.perf_counter() - started:.1f} s")
+
+
+def _run(db, script: str, params: dict) -> None:
+    """Runs several SQL statements (a driver prepares one statement at a time)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.session.execute(sa.text(statement), params)
 
 
 def _timed_get(client, path: str, runs: int = 5) -> tuple[int, float]:
