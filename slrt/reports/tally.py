@@ -53,25 +53,28 @@ def outcome_key(status: ReferralStatus, outcome: str | None) -> str:
 
 
 class Calendars:
-    """Working-day calendars per village, with the local holidays read once per refresh."""
+    """Working-day calendars per village, with the local holidays read once per refresh. Villages
+    with the same holidays (most have none of their own) share one calendar and its cache."""
 
     def __init__(self, session: Session):
         self.holidays = list(session.execute(sa.select(LocalHoliday.day, LocalHoliday.region_code)))
-        self._by_village: dict[str, WorkCalendar] = {}
-        self._between: dict[tuple[int, date, date], int] = {}
+        self._by_village: dict[str, frozenset[date]] = {}
+        self._calendars: dict[frozenset[date], WorkCalendar] = {}
+        self._between: dict[tuple[frozenset[date], date, date], int] = {}
 
     def days(self, village: str, start: datetime, end: datetime) -> int:
-        cal = self._by_village.get(village)
-        if cal is None:
-            extra = [
+        """Working days from `start` to `end` (Jakarta dates) in `village`: 0 on the same day."""
+        extra = self._by_village.get(village)
+        if extra is None:
+            extra = self._by_village[village] = frozenset(
                 d
                 for d, code in self.holidays
                 if code is None or village == code or village.startswith(code + ".")
-            ]
-            cal = self._by_village[village] = WorkCalendar(extra)
+            )
         a, b = local_date(start), local_date(end)
-        key = (id(cal), a, b)
+        key = (extra, a, b)
         if key not in self._between:
+            cal = self._calendars.get(extra) or self._calendars.setdefault(extra, WorkCalendar(extra))
             self._between[key] = max(cal.between(a, b), 0)
         return self._between[key]
 
@@ -79,8 +82,8 @@ class Calendars:
 def _village_tallies(session: Session, villages: list[str], calendars: Calendars) -> Counter:
     counts: Counter = Counter()
 
-    def add(village: str, ts: datetime, subject: str, figure: str, key: str) -> None:
-        counts[(village, month_start(local_date(ts)), subject, figure, key)] += 1
+    def add(village: str, month: date, subject: str, figure: str, key: str) -> None:
+        counts[(village, month, subject, figure, key)] += 1
 
     in_villages = Case.village_code.in_(villages)
     needs: dict[int, set[str]] = {}
@@ -98,7 +101,8 @@ def _village_tallies(session: Session, villages: list[str], calendars: Calendars
     )
     cases = sa.select(Case.id, Case.village_code, Case.created_at, Case.channel, Case.type, Case.status)
     for cid, village, created, channel, ctype, status in session.execute(cases.where(in_villages)):
-        week = week_start(local_date(created)).isoformat()
+        day = local_date(created)
+        month, week = month_start(day), week_start(day).isoformat()
         for figure, key in (
             ("total", ""),
             ("channel", channel.value),
@@ -106,11 +110,11 @@ def _village_tallies(session: Session, villages: list[str], calendars: Calendars
             ("status", status.value),
             ("week", week),
         ):
-            add(village, created, CASE, figure, key)
+            add(village, month, CASE, figure, key)
         for category in needs.get(cid, ()):
-            add(village, created, CASE, "need", category)
+            add(village, month, CASE, "need", category)
         if status is CaseStatus.CLOSED and cid not in referred:
-            add(village, created, CASE, "desk_resolved", "")
+            add(village, month, CASE, "desk_resolved", "")
 
     firsts: dict[tuple[int, ReferralStatus], datetime] = {}
     for rid, to, at in session.execute(
@@ -146,6 +150,8 @@ def _village_tallies(session: Session, villages: list[str], calendars: Calendars
     rows = session.execute(referrals.execution_options(yield_per=2000))
     for rid, village, created, status, outcome, sent_at, closed_at, need, service, agency, channel in rows:
         result = outcome_key(status, outcome)
+        day = local_date(created)
+        month = month_start(day)
         for figure, key in (
             ("total", ""),
             ("need", need),
@@ -155,19 +161,19 @@ def _village_tallies(session: Session, villages: list[str], calendars: Calendars
             ("channel", channel.value),
             ("outcome", result),
             ("service_outcome", f"{service}|{result}"),
-            ("week", week_start(local_date(created)).isoformat()),
+            ("week", week_start(day).isoformat()),
         ):
-            add(village, created, REFERRAL, figure, key)
+            add(village, month, REFERRAL, figure, key)
         sent = firsts.get((rid, ReferralStatus.SENT)) or sent_at
         accepted = firsts.get((rid, ReferralStatus.ACCEPTED))
         if sent is not None and accepted is not None:
-            add(village, created, REFERRAL, "accept_days", str(calendars.days(village, sent, accepted)))
+            add(village, month, REFERRAL, "accept_days", str(calendars.days(village, sent, accepted)))
         if sent is not None and status is ReferralStatus.RESOLVED and closed_at is not None:
-            add(village, created, REFERRAL, "resolve_days", str(calendars.days(village, sent, closed_at)))
+            add(village, month, REFERRAL, "resolve_days", str(calendars.days(village, sent, closed_at)))
 
     surveys = sa.select(SurveyResponse.village_code, SurveyResponse.created_at, SurveyResponse.rating)
     for village, created, rating in session.execute(surveys.where(SurveyResponse.village_code.in_(villages))):
-        add(village, created, SURVEY, "rating", str(rating))
+        add(village, month_start(local_date(created)), SURVEY, "rating", str(rating))
     return counts
 
 
