@@ -38,9 +38,24 @@ def upgrade():
         sa.Column("refreshed_at", slrt.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("village_code", name=op.f("pk_report_villages")),
     )
+    # Covering partial indexes for the live overdue / at-risk counts (see slrt/reports/models.py).
+    for name, statuses, prefix in (
+        ("ix_referrals_respond_live", "'sent'", "respond"),
+        ("ix_referrals_resolve_live", "'accepted', 'in_progress'", "resolve"),
+    ):
+        where = sa.text(f"status IN ({statuses})")
+        op.create_index(
+            name,
+            "referrals",
+            [f"{prefix}_due", f"{prefix}_risk_from", "village_code", "created_at"],
+            postgresql_where=where,
+            sqlite_where=where,
+        )
 
 
 def downgrade():
+    op.drop_index("ix_referrals_resolve_live", table_name="referrals")
+    op.drop_index("ix_referrals_respond_live", table_name="referrals")
     op.drop_table("report_villages")
     op.drop_index("ix_report_tallies_figure", table_name="report_tallies")
     op.drop_table("report_tallies")

@@ -17,8 +17,7 @@ import sqlalchemy as sa
 from slrt.core.access import region_clause
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.extensions import db
-from slrt.referrals import services as referral_services
-from slrt.referrals.models import Referral
+from slrt.referrals.models import RESOLVE_CLOCK, RESPOND_CLOCK, Referral
 from slrt.regions.models import Region, region_level
 from slrt.reports.models import ReportTally, ReportVillage
 from slrt.reports.tally import CASE, REFERRAL, SURVEY, local_date, month_start
@@ -169,26 +168,39 @@ def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tu
         *group, subject, figure, key, n = row
         out.setdefault(tuple(group), Figures()).counts[(subject, figure, key)] += int(n)
 
-    # Live: only referrals whose clock runs and is overdue or at risk are read.
+    # Live, per running clock: only referrals whose clock runs are read, off the covering
+    # partial indexes of models.py. Same rules as referral_services.overdue/at_risk_clause.
     today = local_today()
-    overdue = referral_services.overdue_clause(today)
-    at_risk = referral_services.at_risk_clause(today)
-    live = sa.select(
-        sa.func.substr(Referral.village_code, 1, width),
-        Referral.created_at,
-        sa.case((overdue, True), else_=False),
-    ).where(
-        region_clause(Referral.village_code, region_code),
-        period.created_clause(Referral.created_at),
-        sa.or_(overdue, at_risk),
+    clocks = (
+        (RESPOND_CLOCK, Referral.respond_due, Referral.respond_risk_from),
+        (RESOLVE_CLOCK, Referral.resolve_due, Referral.resolve_risk_from),
     )
-    for code, created, is_overdue in db.session.execute(live):
-        group = (month_start(local_date(created)), code) if by_month else (code,)
-        figures = out.setdefault(group, Figures())
-        if is_overdue:
-            figures.overdue += 1
-        else:
-            figures.at_risk += 1
+    for statuses, due, risk in clocks:
+        code = sa.func.substr(Referral.village_code, 1, width)
+        is_overdue = due < today
+        is_at_risk = sa.and_(risk <= today, due >= today)
+        where = (
+            Referral.status.in_(statuses),
+            sa.or_(is_overdue, is_at_risk),
+            region_clause(Referral.village_code, region_code),
+            period.created_clause(Referral.created_at),
+        )
+        if by_month:
+            rows = db.session.execute(sa.select(code, Referral.created_at, is_overdue).where(*where))
+            for child, created, late in rows:
+                figures = out.setdefault((month_start(local_date(created)), child), Figures())
+                figures.overdue += bool(late)
+                figures.at_risk += not late
+            continue
+        counted = sa.select(
+            code,
+            sa.func.sum(sa.case((is_overdue, 1), else_=0)),
+            sa.func.sum(sa.case((is_overdue, 0), else_=1)),
+        ).where(*where)
+        for child, late, risky in db.session.execute(counted.group_by(code)):
+            figures = out.setdefault((child,), Figures())
+            figures.overdue += int(late or 0)
+            figures.at_risk += int(risky or 0)
     return out
 
 
