@@ -27,6 +27,7 @@ FEATURES = (
     "referrals",
     "public",
     "privacy",
+    "reports",
     "api",
     "dtsen",
     "open311",

@@ -152,3 +152,31 @@ def can_reveal_identity(user: User, obj: Person | Household) -> bool:
         )
     )
     return db.session.scalar(needing.limit(1)) is not None
+
+
+def in_scope_region(user: User, code: str | None) -> bool:
+    """Region `code` (None: the whole country) lies within the user's region scope."""
+    scope = user.scope_region_code
+    if not scope:
+        return True
+    return code is not None and (code == scope or code.startswith(scope + "."))
+
+
+def can_see_personal_data(user: User, referral: Referral | None = None) -> bool:
+    """Names, phone numbers and addresses, on pages and in exports. Desks, coordinators and SLRT
+    work with the people themselves; an agency officer only on its own sent referrals of cases
+    that are not anonymous; administrators manage the system and never see them. NIK and No. KK
+    are never exported by anyone."""
+    if not user.is_authenticated or not user.active:
+        return False
+    if user.role in (Role.DESK, Role.COORDINATOR, Role.SLRT):
+        return True
+    if user.role is Role.AGENCY:
+        return (
+            referral is not None
+            and user.agency_id is not None
+            and referral.agency_id == user.agency_id
+            and referral.status not in UNSENT
+            and not referral.case.anonymous
+        )
+    return False

@@ -11,6 +11,7 @@ STEPS = (
     "slrt.demo.referrals",
     "slrt.demo.public",
     "slrt.demo.privacy",
+    "slrt.demo.reports",
 )
 
 

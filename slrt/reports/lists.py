@@ -1,0 +1,352 @@
+"""The lists behind the numbers, and the other lists that can be downloaded.
+
+Each list starts from `visible(...)` (the user's scope) and adds its filters; a dashboard figure
+and its list apply exactly the same rule, so the list behind a number has that many rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from slrt.accounts.models import Role, User
+from slrt.core.access import can_see_personal_data, region_clause, visible
+from slrt.core.workdays import JAKARTA, local_today
+from slrt.directory.models import Agency, Service
+from slrt.intake.models import CASE_STATUS_LABELS, CHANNEL_LABELS, Case, CaseStatus, Channel, Need
+from slrt.public.models import SurveyResponse
+from slrt.referrals import services as referral_services
+from slrt.referrals.models import (
+    DEADLINE_LABELS,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+)
+from slrt.reports.labels import OUTCOME_KEY_LABELS
+from slrt.reports.rollup import Period
+from slrt.reports.tally import NO_AGENCY
+
+
+class BadFilter(ValueError):
+    """A filter the list does not know: the page answers 400 with this message."""
+
+
+S = ReferralStatus
+CLOSED = (S.RESOLVED, S.REJECTED, S.CANCELLED)
+
+
+def _enum(enum_cls: type, key: str) -> Any:
+    try:
+        return enum_cls(key)
+    except ValueError as exc:
+        raise BadFilter(str(_l("Nilai filter %(v)s tidak dikenal.", v=key))) from exc
+
+
+def _week(key: str, column: Any) -> sa.ColumnElement[bool]:
+    try:
+        monday = date.fromisoformat(key)
+    except ValueError as exc:
+        raise BadFilter(str(_l("Minggu %(v)s tidak dikenal.", v=key))) from exc
+    start = datetime.combine(monday, time.min, tzinfo=JAKARTA).astimezone(UTC)
+    return sa.and_(column >= start, column < start + timedelta(days=7))
+
+
+def _has_event(status: ReferralStatus) -> sa.ColumnElement[bool]:
+    return sa.exists().where(ReferralEvent.referral_id == Referral.id, ReferralEvent.to_status == status)
+
+
+def _was_sent() -> sa.ColumnElement[bool]:
+    return sa.or_(_has_event(S.SENT), Referral.sent_at.is_not(None))
+
+
+def referral_filter(figure: str, key: str) -> sa.ColumnElement[bool]:
+    """The rule of tally.py's referral figures, as SQL."""
+    if figure == "total":
+        return sa.true()
+    if figure == "need":
+        return Referral.need_id.in_(sa.select(Need.id).where(Need.category_code == key))
+    if figure == "service":
+        return Referral.service_id.in_(sa.select(Service.id).where(Service.code == key))
+    if figure == "agency":
+        if key == NO_AGENCY:
+            return Referral.agency_id.is_(None)
+        return Referral.agency_id.in_(sa.select(Agency.id).where(Agency.code == key))
+    if figure == "status":
+        return Referral.status == _enum(ReferralStatus, key)
+    if figure == "channel":
+        return Referral.case_id.in_(sa.select(Case.id).where(Case.channel == _enum(Channel, key)))
+    if figure == "outcome":
+        if key == "open":
+            return Referral.status.not_in(CLOSED)
+        if key in ("rejected", "cancelled"):
+            return Referral.status == S(key)
+        if key == "resolved":
+            return sa.and_(Referral.status == S.RESOLVED, Referral.outcome.is_(None))
+        if key not in OUTCOME_KEY_LABELS:
+            raise BadFilter(str(_l("Nilai filter %(v)s tidak dikenal.", v=key)))
+        return sa.and_(Referral.status == S.RESOLVED, Referral.outcome == key)
+    if figure == "service_outcome":
+        service, _sep, outcome = key.partition("|")
+        return sa.and_(referral_filter("service", service), referral_filter("outcome", outcome))
+    if figure == "week":
+        return _week(key, Referral.created_at)
+    if figure == "accept_days":
+        return sa.and_(_has_event(S.ACCEPTED), _was_sent())
+    if figure == "resolve_days":
+        return sa.and_(Referral.status == S.RESOLVED, Referral.closed_at.is_not(None), _was_sent())
+    raise BadFilter(str(_l("Angka %(v)s tidak dikenal.", v=figure)))
+
+
+def case_filter(figure: str, key: str) -> sa.ColumnElement[bool]:
+    """The rule of tally.py's case figures, as SQL."""
+    if figure == "total":
+        return sa.true()
+    if figure == "channel":
+        return Case.channel == _enum(Channel, key)
+    if figure == "status":
+        return Case.status == _enum(CaseStatus, key)
+    if figure == "type":
+        from slrt.intake.models import CaseType
+
+        return Case.type == _enum(CaseType, key)
+    if figure == "need":
+        return Case.id.in_(sa.select(Need.case_id).where(Need.category_code == key))
+    if figure == "desk_resolved":
+        sent = sa.select(Referral.case_id).where(Referral.sent_at.is_not(None))
+        return sa.and_(Case.status == CaseStatus.CLOSED, Case.id.not_in(sent))
+    if figure == "week":
+        return _week(key, Case.created_at)
+    raise BadFilter(str(_l("Angka %(v)s tidak dikenal.", v=figure)))
+
+
+@dataclass
+class Column:
+    header: Any
+    value: Callable[[Any], Any]
+    personal: bool = False
+
+
+def _deadline(r: Referral) -> str:
+    status = referral_services.deadline_status(r)
+    return str(DEADLINE_LABELS[status]) if status else ""
+
+
+def _address(household: Any) -> str:
+    if household is None:
+        return ""
+    parts = [household.street or ""]
+    if household.rt or household.rw:
+        parts.append(f"RT {household.rt or '-'}/RW {household.rw or '-'}")
+    return ", ".join(p for p in parts if p)
+
+
+REFERRAL_COLUMNS = [
+    Column(_l("No. rujukan"), lambda r: r.id),
+    Column(_l("Nomor surat"), lambda r: r.letter_number or ""),
+    Column(_l("Kode pelacakan"), lambda r: r.case.tracking_code),
+    Column(_l("Dibuat"), lambda r: r.created_at.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M")),
+    Column(_l("Kode desa"), lambda r: r.village_code),
+    Column(_l("Kebutuhan"), lambda r: r.need.category.name if r.need and r.need.category else ""),
+    Column(_l("Layanan"), lambda r: r.service.name),
+    Column(_l("Lembaga"), lambda r: r.agency.name if r.agency else ""),
+    Column(_l("Status"), lambda r: r.status_label),
+    Column(_l("Tenggat"), _deadline),
+    Column(_l("Hasil"), lambda r: str(OUTCOME_KEY_LABELS.get(r.outcome, "")) if r.outcome else ""),
+    Column(_l("Nama pelapor"), lambda r: r.case.reporter.name if r.case.reporter else "", True),
+    Column(_l("Telepon"), lambda r: r.case.reporter.phone or "" if r.case.reporter else "", True),
+    Column(_l("Alamat"), lambda r: _address(r.case.household), True),
+]
+
+CASE_COLUMNS = [
+    Column(_l("Kode pelacakan"), lambda c: c.tracking_code),
+    Column(_l("Dibuat"), lambda c: c.created_at.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M")),
+    Column(_l("Kode desa"), lambda c: c.village_code),
+    Column(_l("Cara datang"), lambda c: str(CHANNEL_LABELS[c.channel])),
+    Column(_l("Status"), lambda c: str(CASE_STATUS_LABELS[c.status])),
+    Column(_l("Mendesak"), lambda c: str(_l("Ya")) if c.urgent else ""),
+    Column(_l("Kebutuhan"), lambda c: ", ".join(n.category.name for n in c.needs if n.category)),
+    Column(_l("Nama pelapor"), lambda c: c.reporter.name if c.reporter else "", True),
+    Column(_l("Telepon"), lambda c: c.reporter.phone or "" if c.reporter else "", True),
+    Column(_l("Alamat"), lambda c: _address(c.household), True),
+]
+
+SURVEY_COLUMNS = [
+    Column(_l("Tanggal"), lambda s: s.created_at.astimezone(JAKARTA).strftime("%Y-%m-%d")),
+    Column(_l("Kode pelacakan"), lambda s: s.case.tracking_code),
+    Column(_l("Kode desa"), lambda s: s.village_code),
+    Column(_l("Nilai (1-5)"), lambda s: s.rating),
+    Column(_l("Komentar"), lambda s: s.comment or "", True),
+]
+
+
+def referral_options(query: sa.Select) -> sa.Select:
+    # Many-to-one only: joined loads keep working while rows are streamed (yield_per).
+    return query.options(
+        joinedload(Referral.case).joinedload(Case.reporter),
+        joinedload(Referral.case).joinedload(Case.household),
+        joinedload(Referral.need).joinedload(Need.category),
+    )
+
+
+@dataclass
+class RecordList:
+    """A list a user may open or download: its query, its columns, and how rows are read."""
+
+    name: str
+    title: Any
+    query: sa.Select
+    columns: list[Column]
+    model: type
+    filters: dict[str, str]
+
+    def personal(self, user: User, row: Any) -> bool:
+        if self.model is Referral:
+            return can_see_personal_data(user, row)
+        return can_see_personal_data(user) and user.role is not Role.AGENCY
+
+    def visible_columns(self, user: User) -> list[Column]:
+        """Personal columns only for roles that may ever see them (agency rows are checked one
+        by one: an anonymous case leaves its cells empty)."""
+        if user.role in (Role.DESK, Role.COORDINATOR, Role.SLRT) or (
+            user.role is Role.AGENCY and self.model is Referral
+        ):
+            return self.columns
+        return [c for c in self.columns if not c.personal]
+
+    def cells(self, user: User, row: Any, columns: list[Column]) -> list[Any]:
+        show = self.personal(user, row)
+        return ["" if c.personal and not show else c.value(row) for c in columns]
+
+
+def records(user: User, args: Mapping[str, str], region: str | None) -> RecordList:
+    """The records behind one dashboard number."""
+    subject = args.get("subject", "referral")
+    figure = args.get("figure", "total")
+    key = args.get("key", "")
+    period = parse_period(args)
+    filters = {k: args[k] for k in ("subject", "figure", "key", "deadline", "from", "to") if args.get(k)}
+    if region:
+        filters["region"] = region
+    if subject == "referral":
+        query = visible(Referral, user).where(
+            region_clause(Referral.village_code, region),
+            period.created_clause(Referral.created_at),
+            referral_filter(figure, key),
+        )
+        deadline = args.get("deadline")
+        if deadline == "overdue":
+            query = query.where(referral_services.overdue_clause(local_today()))
+        elif deadline == "at_risk":
+            query = query.where(referral_services.at_risk_clause(local_today()))
+        elif deadline:
+            raise BadFilter(str(_l("Nilai filter %(v)s tidak dikenal.", v=deadline)))
+        query = referral_options(query.order_by(Referral.created_at.desc(), Referral.id.desc()))
+        return RecordList("records", _l("Rujukan"), query, REFERRAL_COLUMNS, Referral, filters)
+    if subject == "case":
+        query = visible(Case, user).where(
+            region_clause(Case.village_code, region),
+            period.created_clause(Case.created_at),
+            case_filter(figure, key),
+        )
+        query = query.options(joinedload(Case.reporter), joinedload(Case.household)).order_by(
+            Case.created_at.desc(), Case.id.desc()
+        )
+        return RecordList("records", _l("Kasus"), query, CASE_COLUMNS, Case, filters)
+    if subject == "survey":
+        query = visible(SurveyResponse, user).where(
+            region_clause(SurveyResponse.village_code, region),
+            period.created_clause(SurveyResponse.created_at),
+        )
+        if key:
+            query = query.where(SurveyResponse.rating == _int(key))
+        query = query.options(joinedload(SurveyResponse.case)).order_by(SurveyResponse.created_at.desc())
+        return RecordList("records", _l("Penilaian kepuasan"), query, SURVEY_COLUMNS, SurveyResponse, filters)
+    raise BadFilter(str(_l("Jenis data %(v)s tidak dikenal.", v=subject)))
+
+
+def _int(text: str) -> int:
+    if not text.isdigit():
+        raise BadFilter(str(_l("Nilai filter %(v)s tidak dikenal.", v=text)))
+    return int(text)
+
+
+def parse_month(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError as exc:
+        raise BadFilter(str(_l("Bulan %(v)s tidak dikenal: tulis seperti 2026-01.", v=text))) from exc
+
+
+def parse_period(args: Mapping[str, str]) -> Period:
+    first, last = parse_month(args.get("from")), parse_month(args.get("to"))
+    if first and last and first > last:
+        raise BadFilter(str(_l("Bulan awal harus sebelum bulan akhir.")))
+    return Period(first, last)
+
+
+# --- other lists that can be downloaded -------------------------------------------------------
+
+
+def open_cases(user: User, args: Mapping[str, str]) -> RecordList:
+    """The desk home's open cases, in the same order."""
+    query = (
+        visible(Case, user)
+        .where(Case.status == CaseStatus.OPEN)
+        .options(joinedload(Case.reporter), joinedload(Case.household))
+        .order_by(Case.urgent.desc(), Case.created_at.desc())
+    )
+    return RecordList("cases", _l("Kasus terbuka"), query, CASE_COLUMNS, Case, {})
+
+
+INBOX_OPEN = (S.SENT, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN)
+
+
+def inbox(user: User, args: Mapping[str, str]) -> RecordList:
+    """The agency inbox with its filters (status, deadline, urgent), as on the page."""
+    from slrt.referrals.views import INBOX_STATUSES
+
+    status = args.get("status", "open")
+    query = visible(Referral, user)
+    filters = {"status": status}
+    if status == "open":
+        query = query.where(Referral.status.in_(INBOX_OPEN))
+    elif status in {s.value for s in INBOX_STATUSES}:
+        query = query.where(Referral.status == S(status))
+    if args.get("urgent") == "1":
+        query = query.where(Referral.urgent.is_(True))
+        filters["urgent"] = "1"
+    deadline = args.get("deadline", "")
+    if deadline == "overdue":
+        query = query.where(referral_services.overdue_clause(local_today()))
+    elif deadline == "at_risk":
+        query = query.where(referral_services.at_risk_clause(local_today()))
+    if deadline:
+        filters["deadline"] = deadline
+    query = referral_options(
+        query.order_by(Referral.urgent.desc(), Referral.updated_at.desc(), Referral.id.desc())
+    )
+    return RecordList("inbox", _l("Kotak masuk rujukan"), query, REFERRAL_COLUMNS, Referral, filters)
+
+
+def overdue(user: User, args: Mapping[str, str]) -> RecordList:
+    query = visible(Referral, user).where(referral_services.overdue_clause(local_today()))
+    query = referral_options(
+        query.order_by(sa.func.coalesce(Referral.resolve_due, Referral.respond_due), Referral.id)
+    )
+    return RecordList("overdue", _l("Rujukan terlambat"), query, REFERRAL_COLUMNS, Referral, {})
+
+
+# Which roles may download which list (the page of the list has the same rule).
+LISTS: dict[str, tuple[Callable[[User, Mapping[str, str]], RecordList], tuple[Role, ...]]] = {
+    "cases": (open_cases, (Role.DESK, Role.COORDINATOR, Role.SLRT, Role.ADMIN)),
+    "inbox": (inbox, (Role.AGENCY,)),
+    "overdue": (overdue, (Role.DESK, Role.COORDINATOR, Role.SLRT, Role.ADMIN)),
+}

@@ -1,0 +1,236 @@
+"""Figures of a region and of each of its child regions, summed from the village tallies.
+
+Plain Python over one grouped read: every child row and the total come from the same rows, so
+the children add up to the total exactly, at every level. Overdue and at-risk counts change with
+the calendar rather than with writes, so they are counted live (off the partial indexes on the
+running clocks), grouped the same way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+import sqlalchemy as sa
+
+from slrt.core.access import region_clause
+from slrt.core.workdays import JAKARTA, local_today
+from slrt.extensions import db
+from slrt.referrals.models import RESOLVE_CLOCK, RESPOND_CLOCK, Referral
+from slrt.regions.models import Region, region_level
+from slrt.reports.models import ReportTally, ReportVillage
+from slrt.reports.tally import CASE, REFERRAL, SURVEY, local_date, month_start
+
+# Dotted region codes have fixed widths per level: 32, 32.04, 32.04.05, 32.04.05.2001.
+CODE_WIDTH = {1: 2, 2: 5, 3: 8, 4: 13}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months, Jakarta time; None leaves that end open."""
+
+    first: date | None = None
+    last: date | None = None
+
+    def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
+        start = end = None
+        if self.first:
+            start = datetime.combine(self.first, time.min, tzinfo=JAKARTA).astimezone(UTC)
+        if self.last:
+            nxt = next_month(self.last)
+            end = datetime.combine(nxt, time.min, tzinfo=JAKARTA).astimezone(UTC)
+        return start, end
+
+    def months_clause(self, column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+        clauses = []
+        if self.first:
+            clauses.append(column >= self.first)
+        if self.last:
+            clauses.append(column <= self.last)
+        return sa.and_(sa.true(), *clauses)
+
+    def created_clause(self, column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+        start, end = self.utc_bounds()
+        clauses = []
+        if start:
+            clauses.append(column >= start)
+        if end:
+            clauses.append(column < end)
+        return sa.and_(sa.true(), *clauses)
+
+
+def next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def median_of(histogram: dict[int, int]) -> float | None:
+    """The median of the values a histogram {value: how many} describes (as statistics.median)."""
+    n = sum(histogram.values())
+    if not n:
+        return None
+    wanted = [(n - 1) // 2, n // 2]  # the middle position(s), 0-based
+    found: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+    return (found[0] + found[1]) / 2
+
+
+@dataclass
+class Figures:
+    """The figures of one region (or of one region in one month)."""
+
+    counts: Counter = field(default_factory=Counter)  # (subject, figure, key) -> n
+    overdue: int = 0
+    at_risk: int = 0
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(self.counts + other.counts, self.overdue + other.overdue, self.at_risk + other.at_risk)
+
+    def n(self, subject: str, figure: str = "total", key: str = "") -> int:
+        return self.counts.get((subject, figure, key), 0)
+
+    def breakdown(self, subject: str, figure: str) -> list[tuple[str, int]]:
+        """(key, count) of one figure, largest first."""
+        rows = [(k, n) for (s, f, k), n in self.counts.items() if s == subject and f == figure and n]
+        return sorted(rows, key=lambda r: (-r[1], r[0]))
+
+    def histogram(self, figure: str) -> dict[int, int]:
+        return {int(k): n for k, n in self.breakdown(REFERRAL, figure)}
+
+    def median_days(self, figure: str) -> float | None:
+        return median_of(self.histogram(figure))
+
+    def mean_days(self, figure: str) -> float | None:
+        hist = self.histogram(figure)
+        total = sum(hist.values())
+        return sum(k * n for k, n in hist.items()) / total if total else None
+
+    @property
+    def rating(self) -> float | None:
+        ratings = {int(k): n for k, n in self.breakdown(SURVEY, "rating")}
+        total = sum(ratings.values())
+        return sum(k * n for k, n in ratings.items()) / total if total else None
+
+    @property
+    def ratings(self) -> int:
+        return sum(n for _k, n in self.breakdown(SURVEY, "rating"))
+
+    @property
+    def desk_share(self) -> float | None:
+        cases = self.n(CASE)
+        return self.n(CASE, "desk_resolved") / cases if cases else None
+
+    @property
+    def open_referrals(self) -> int:
+        return self.n(REFERRAL, "outcome", "open")
+
+
+@dataclass
+class Rollup:
+    region: Region | None  # None: the whole country
+    children: list[tuple[Region, Figures]]
+    total: Figures
+    refreshed_at: datetime | None
+
+
+def child_level(region_code: str | None) -> int:
+    return 1 if not region_code else min(region_level(region_code) + 1, 4)
+
+
+def _children(region_code: str | None) -> list[Region]:
+    if region_code and region_level(region_code) == 4:
+        return []
+    query = sa.select(Region).order_by(Region.code)
+    if region_code:
+        return list(db.session.scalars(query.where(Region.parent_code == region_code)))
+    return list(db.session.scalars(query.where(Region.level == 1)))
+
+
+# Read by the monthly report only; the dashboard leaves these rows (a fifth of them) unread.
+REPORT_ONLY = ("service_outcome",)
+
+
+def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tuple, Figures]:
+    """Figures keyed by (child code,) or (month, child code), from one read of the tallies."""
+    width = CODE_WIDTH[child_level(region_code)]
+    child = sa.func.substr(ReportTally.village_code, 1, width)
+    cols = [child, ReportTally.subject, ReportTally.figure, ReportTally.key]
+    if by_month:
+        cols.insert(0, ReportTally.month)
+    query = (
+        sa.select(*cols, sa.func.sum(ReportTally.count))
+        .where(region_clause(ReportTally.village_code, region_code), period.months_clause(ReportTally.month))
+        .where(sa.true() if by_month else ReportTally.figure.not_in(REPORT_ONLY))
+        .group_by(*cols)
+    )
+    out: dict[tuple, Figures] = {}
+    for row in db.session.execute(query):
+        *group, subject, figure, key, n = row
+        out.setdefault(tuple(group), Figures()).counts[(subject, figure, key)] += int(n)
+
+    # Live, per running clock: only referrals whose clock runs are read, off the covering
+    # partial indexes of models.py. Same rules as referral_services.overdue/at_risk_clause.
+    today = local_today()
+    clocks = (
+        (RESPOND_CLOCK, Referral.respond_due, Referral.respond_risk_from),
+        (RESOLVE_CLOCK, Referral.resolve_due, Referral.resolve_risk_from),
+    )
+    for statuses, due, risk in clocks:
+        code = sa.func.substr(Referral.village_code, 1, width)
+        is_overdue = due < today
+        is_at_risk = sa.and_(risk <= today, due >= today)
+        where = (
+            Referral.status.in_(statuses),
+            sa.or_(is_overdue, is_at_risk),
+            region_clause(Referral.village_code, region_code),
+            period.created_clause(Referral.created_at),
+        )
+        if by_month:
+            rows = db.session.execute(sa.select(code, Referral.created_at, is_overdue).where(*where))
+            for child, created, late in rows:
+                figures = out.setdefault((month_start(local_date(created)), child), Figures())
+                figures.overdue += bool(late)
+                figures.at_risk += not late
+            continue
+        counted = sa.select(
+            code,
+            sa.func.sum(sa.case((is_overdue, 1), else_=0)),
+            sa.func.sum(sa.case((is_overdue, 0), else_=1)),
+        ).where(*where)
+        for child, late, risky in db.session.execute(counted.group_by(code)):
+            figures = out.setdefault((child,), Figures())
+            figures.overdue += int(late or 0)
+            figures.at_risk += int(risky or 0)
+    return out
+
+
+def rollup(region_code: str | None, period: Period = Period()) -> Rollup:
+    """The figures of `region_code` (None: the country) and of each child region."""
+    grouped = _grouped(region_code, period, by_month=False)
+    children = _children(region_code)
+    if children:
+        rows = [(r, grouped.get((r.code,), Figures())) for r in children]
+    else:
+        region = db.session.get(Region, region_code)
+        rows = [(region, grouped.get((region_code,), Figures()))]
+    total = sum((f for _r, f in rows), Figures())
+    refreshed = db.session.scalar(
+        sa.select(sa.func.max(ReportVillage.refreshed_at)).where(
+            region_clause(ReportVillage.village_code, region_code)
+        )
+    )
+    region = db.session.get(Region, region_code) if region_code else None
+    return Rollup(region, rows, total, refreshed)
+
+
+def monthly(region_code: str | None, period: Period) -> list[tuple[date, Region, Figures]]:
+    """Figures per month and child region (the monthly SLRT report), months in order."""
+    grouped = _grouped(region_code, period, by_month=True)
+    children = _children(region_code) or [db.session.get(Region, region_code)]
+    months = sorted({month for month, _code in grouped})
+    return [(m, r, grouped.get((m, r.code), Figures())) for m in months for r in children]
