@@ -173,6 +173,9 @@ def test_problems_found_by_the_server_show_on_the_page_and_the_draft_follows(pag
     summary = page.locator(".error-summary")
     summary.wait_for(state="visible")
     assert page.input_value("#street") == "Gg. Mawar No. 3"
+    # The scripts run again on the answered page: the draft is kept and the note is shown.
+    page.wait_for_selector("[data-draft-note]:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "problems"
 
     # The page the server answered works like a loaded one: typing is kept, and saving works.
     fill_visit(page)
