@@ -219,3 +219,19 @@ def test_the_draft_never_holds_the_csrf_token(page, world):
     )
     token = page.input_value("input[name=csrf_token]")
     assert "Gg. Melati No. 12" in stored and token not in stored and "csrf_token" not in stored
+
+
+def test_without_javascript_the_form_posts_as_before(browser, live_server, world):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False, locale="id-ID")
+    page = context.new_page()
+    try:
+        login(page, "desk.a", PASSWORD)
+        open_new_case_form(page, "Rina Marlina")
+        assert not page.locator("[data-draft-note]").is_visible()  # no promise the page cannot keep
+        fill_visit(page)
+        submit(page)
+        page.wait_for_url(re.compile(r"/cases/\d+/receipt$"))
+        assert page.get_by_text("Kunjungan tersimpan").is_visible()
+        assert cases_named("Rina Marlina") == 1
+    finally:
+        context.close()
