@@ -128,7 +128,7 @@
         store.setItem(key, JSON.stringify({
           saved: Date.now(),
           fields: fields,
-          // Where to continue it, and a name to recognise it by (see listDrafts).
+          // Where to continue it, and a name to recognise it by on the find step.
           resume: form.getAttribute("data-draft-resume") || window.location.pathname + window.location.search,
           label: fields.name || ""
         }));
