@@ -2,6 +2,7 @@
 
 
 def init_app(app):
-    from slrt.core import web
+    from slrt.core import assets, web
 
     web.init_app(app)
+    assets.init_app(app)

@@ -3,6 +3,7 @@ the audit of denied requests, template helpers, safe redirects."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -55,6 +56,7 @@ ERROR_TEXT = {
     ),
 }
 
+REDIRECTS = (301, 302, 303, 307, 308)
 JSON_PREFIXES = ("/api/", "/hsds/", "/open311/")
 
 # No inline script or style anywhere: every script and stylesheet is a file under static/.
@@ -211,6 +213,20 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500)
+
+    @app.after_request
+    def redirect_as_json_for_fetch(response: Any) -> Any:
+        """A form sent by script (static/js/draft.js) gets its redirect as JSON.
+
+        fetch() would follow a redirect itself and use up the flash message meant for the next
+        page; answering the address lets the script open that page. Changed in place, so the
+        session cookie and every other header stay."""
+        if request.headers.get("X-Requested-With") == "fetch" and response.status_code in REDIRECTS:
+            location = response.headers.pop("Location", None)
+            response.status_code = 200
+            response.set_data(json.dumps({"redirect": location}))
+            response.mimetype = "application/json"
+        return response
 
     @app.template_filter("tracking")
     def tracking_filter(code: str | None) -> str:

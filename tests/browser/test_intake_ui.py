@@ -34,6 +34,7 @@ def test_desk_officer_registers_a_new_household_and_prints_the_receipt(page, wor
     page.fill("#street", "Kp. Babakan No. 5")
     page.get_by_role("button", name="Simpan dan buat tanda terima").click()
     summary = page.locator(".error-summary")
+    summary.wait_for()  # the form is sent by script (static/js/draft.js): no navigation to wait for
     assert summary.is_visible() and "pertanyaan anonim" in summary.inner_text()
     assert page.input_value("#street") == "Kp. Babakan No. 5"
     for width in (360, 1280):
