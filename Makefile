@@ -1,11 +1,12 @@
 # Two commands for a newcomer: `make run` (app with demo data) and `make test` (whole suite).
+# `make bench` measures a regency-size dataset on a private PostgreSQL (writes bench/RESULTS.md).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations extract-messages db demo clean install
+.PHONY: run test lint translations extract-messages db demo clean install bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,9 @@ run: db
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: translations
+	bench/run.sh $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -16,7 +16,11 @@ DEV_HASH_KEY = "dev-only-not-secret-hash-key"
 class Config:
     SECRET_KEY = os.environ.get("SLRT_SECRET_KEY", DEFAULT_SECRET)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No ping on every checkout (a round trip per request on the hot public paths): connections
+    # are recycled before any server or firewall idle timeout, and one that sat idle in the pool
+    # longer than DB_PING_IDLE_SECONDS is pinged before use and replaced if dead (slrt.core.db).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False, "pool_recycle": 1800}
+    DB_PING_IDLE_SECONDS = float(os.environ.get("SLRT_DB_PING_IDLE_SECONDS", "10"))
     WTF_CSRF_TIME_LIMIT = None  # a desk form may stay open all morning; the session still expires
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -30,7 +34,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    RATELIMIT_STORAGE_URI = os.environ.get("SLRT_RATELIMIT_STORAGE_URI", "memory://")
+    # One app server: counters in process (slrt.core.ratelimit); several: redis://host:6379/0.
+    RATELIMIT_STORAGE_URI = os.environ.get("SLRT_RATELIMIT_STORAGE_URI", "slrt-memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT = timedelta(minutes=15)
@@ -64,7 +69,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"  # noqa: S105
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "slrt-memory://"
     SERVER_NAME = None
 
 

@@ -68,6 +68,10 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     )
     login_manager.init_app(app)
     _sqlite_pragmas(app)
+    with app.app_context():
+        from slrt.core.db import ping_idle_connections
+
+        ping_idle_connections(db.engine, app.config["DB_PING_IDLE_SECONDS"])
 
     for name in FEATURES:
         importlib.import_module(f"slrt.{name}").init_app(app)

@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from slrt.core import ratelimit  # noqa: F401 - registers the slrt-memory:// rate-limit storage
 from slrt.core.db import Base
 
 db = SQLAlchemy(model_class=Base)

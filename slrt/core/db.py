@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,3 +63,28 @@ class Base(DeclarativeBase):
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+def ping_idle_connections(engine: sa.Engine, idle_seconds: float) -> None:
+    """Pings a pooled connection before use only when it sat idle longer than `idle_seconds`.
+
+    Connections that go stale (database restart, failover, a firewall dropping idle sockets) are
+    the ones that waited in the pool; under load connections are reused within milliseconds and
+    need no ping. A dead one raises DisconnectionError, on which the pool discards it and
+    checks out another (SQLAlchemy retries up to three times), so no request sees the error.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _stamp(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("checked_in_at")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            with contextlib.closing(dbapi_connection.cursor()) as cursor:
+                cursor.execute("SELECT 1")
+        except Exception as exc:  # any driver's way of saying the connection is gone
+            raise sa.exc.DisconnectionError() from exc

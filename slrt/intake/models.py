@@ -121,7 +121,16 @@ class Household(db.Model):
     members = relationship("Person", back_populates="household", order_by="Person.id")
     village = relationship("Region", lazy="joined")
 
-    __table_args__ = (sa.CheckConstraint("desil IS NULL OR desil BETWEEN 1 AND 10", name="desil_range"),)
+    __table_args__ = (
+        sa.CheckConstraint("desil IS NULL OR desil BETWEEN 1 AND 10", name="desil_range"),
+        # Scope filters read "village = X or village under X." (core/access.py): on PostgreSQL a
+        # pattern-ops index serves both the equality and the prefix LIKE.
+        sa.Index(
+            "ix_households_village_prefix",
+            "village_code",
+            postgresql_ops={"village_code": "varchar_pattern_ops"},
+        ),
+    )
 
     @validates("kk_number")
     def _keep_kk_hash(self, _key: str, kk: str | None) -> str | None:
@@ -171,6 +180,14 @@ class Person(db.Model):
     anonymised_at: Mapped[datetime | None]
 
     household = relationship(Household, back_populates="members")
+
+    __table_args__ = (
+        sa.Index(
+            "ix_persons_village_prefix",
+            "village_code",
+            postgresql_ops={"village_code": "varchar_pattern_ops"},
+        ),  # see Household
+    )
 
     @validates("name")
     def _keep_name_search(self, _key: str, name: str) -> str:
@@ -232,6 +249,12 @@ class Case(db.Model):
     household = relationship(Household)
     needs = relationship("Need", back_populates="case", order_by="Need.id", cascade="all, delete-orphan")
     created_by = relationship("User")
+
+    __table_args__ = (
+        sa.Index(
+            "ix_cases_village_prefix", "village_code", postgresql_ops={"village_code": "varchar_pattern_ops"}
+        ),  # see Household
+    )
 
 
 class Need(db.Model):

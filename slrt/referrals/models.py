@@ -157,6 +157,12 @@ class Referral(db.Model):
         # The agency inbox in its display order (urgent first, then most recently changed): the
         # first page is read straight off this index, whatever the agency's volume.
         sa.Index("ix_referrals_agency_inbox", "agency_id", "urgent", "updated_at", "id"),
+        # Scope filters (village or village prefix) on PostgreSQL; see intake.models.Household.
+        sa.Index(
+            "ix_referrals_village_prefix",
+            "village_code",
+            postgresql_ops={"village_code": "varchar_pattern_ops"},
+        ),
     )
 
     case = relationship("Case", backref=sa.orm.backref("referrals", order_by="Referral.id"))
