@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from slrt.core.audit import AuditEvent
+from slrt.core.crypto import nik_digest
 from slrt.directory.catalog import load_catalog
 from slrt.dtsen import services
 from slrt.extensions import db
@@ -50,7 +51,7 @@ def snapshot():
 
 
 def household_of(kk):
-    return db.session.scalar(sa.select(m.Household).where(m.Household.kk_number == kk))
+    return db.session.scalar(sa.select(m.Household).where(m.Household.kk_hash == nik_digest(kk)))
 
 
 def test_import_creates_households_with_desil_programmes_and_persons(runner, tmp_path):
@@ -72,7 +73,8 @@ def test_import_creates_households_with_desil_programmes_and_persons(runner, tmp
         nik_for(date(1980, 5, 17), "L", 1),
         nik_for(date(1983, 2, 1), "P", 2),
     ]
-    woman = db.session.scalar(sa.select(m.Person).where(m.Person.nik == nik_for(date(1983, 2, 1), "P", 2)))
+    woman_digest = nik_digest(nik_for(date(1983, 2, 1), "P", 2))
+    woman = db.session.scalar(sa.select(m.Person).where(m.Person.nik_hash == woman_digest))
     assert (woman.sex, woman.birth_date, woman.village_code) == (
         m.Sex.FEMALE,
         date(1983, 2, 1),

@@ -14,7 +14,7 @@ from slrt.core import crypto
 
 # revision identifiers, used by Alembic.
 revision = '0008_privacy'
-down_revision = '0005'
+down_revision = '0006_reports'
 branch_labels = None
 depends_on = None
 

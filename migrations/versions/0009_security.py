@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0009_security"
-down_revision = "0005"
+down_revision = "0008_privacy"
 branch_labels = None
 depends_on = None
 

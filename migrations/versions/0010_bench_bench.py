@@ -14,7 +14,7 @@ Create Date: 2026-11-22 21:57:37.009341
 from alembic import op
 
 revision = "0010_bench"
-down_revision = "0005"
+down_revision = "0009_security"
 branch_labels = None
 depends_on = None
 
