@@ -143,6 +143,28 @@ EXPECT: dict[str, Expect] = {
     "referrals_api.get_referral": api(),
     "referrals_api.post_transition": api(),
     "routing_api.suggest": api(),
+    # reports and exports (lists by name: the overdue list is not the agency's)
+    "reports.dashboard": staff(D, C, S, R, N),
+    "reports.records": staff(D, C, S, R, N),
+    "reports.records_file": staff(D, C, S, R, N),
+    "reports.list_file": staff(D, C, S, R, N),
+    "reports.monthly_file": staff(D, C, S, R, N),
+    # privacy: reveal (who may is decided per record inside), consent, erasure, subject export
+    "privacy.reveal_nik": staff(),
+    "privacy.reveal_kk": staff(),
+    "privacy.person_privacy": staff(D, C, S),
+    "privacy.withdraw_consent": staff(D, C, S),
+    "privacy.request_erasure": staff(D, C, S),
+    "privacy.erasure_list": staff(D, C, S),
+    "privacy.decide_erasure": staff(S),
+    "privacy.export": staff(C, S),
+    # Open311 GeoReport v2 (public; filing a request needs an api_key, tested in test_open311)
+    "open311.service_list": public(),
+    "open311.service_definition": public(),
+    "open311.request_list": public(),
+    "open311.request_detail": public(ok=404),  # a well-formed code that no case has
+    "open311.create_request": public(),
+    "open311.unknown": public(ok=404),
 }
 
 
@@ -197,6 +219,9 @@ def make_records(world: factories.World) -> Records:
         "rule_id": None,
         "token_id": None,
         "hsds_id": stable_id("service", service.code),
+        "fmt": "csv",
+        "name": "overdue",
+        "rest": "no-such-call",
     }
     from slrt.directory.models import RoutingRule
 
@@ -231,7 +256,17 @@ SCOPED_ARGS = {"case_id", "household_id", "person_id", "referral_id", "attachmen
 ARG_OVERRIDES = {
     "hsds.organization": lambda world: {"hsds_id": stable_id("organization", world.agency.code)},
     "public_api.status_json": lambda world: {"code": tracking.generate()},
+    "open311.service_list": lambda world: {"fmt": "json"},
+    "open311.service_definition": lambda world: {"fmt": "json", "code": _need_code()},
+    "open311.request_list": lambda world: {"fmt": "json"},
+    "open311.request_detail": lambda world: {"fmt": "json", "code": tracking.generate()},
 }
+
+
+def _need_code() -> str:
+    from slrt.directory.models import NeedCategory
+
+    return db.session.scalar(db.select(NeedCategory.code).order_by(NeedCategory.code).limit(1))
 
 
 def _rules(app):

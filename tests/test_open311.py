@@ -383,3 +383,11 @@ def test_reads_share_the_status_budget_and_posts_are_limited_per_key(
     _, other_key = issue_token(world.users["desk_a"], name="sms")
     db.session.commit()
     assert client.post("/open311/v2/requests.json", data=report(other_key)).status_code == 201
+
+
+def test_an_api_key_without_the_open311_scope_cannot_file_a_report(client, world):
+    _, routing_only = issue_token(world.users["slrt"], name="router", scopes=["routing:suggest"])
+    db.session.commit()
+    before = db.session.scalar(sa.select(sa.func.count(m.Case.id)))
+    validate_error(client.post("/open311/v2/requests.json", data=report(routing_only)), 403)
+    assert db.session.scalar(sa.select(sa.func.count(m.Case.id))) == before

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from slrt.accounts.models import ApiToken
-from slrt.accounts.services import ValidationFailed, user_for_token
+from slrt.accounts.services import ValidationFailed, token_for
 from slrt.core import tracking
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
@@ -104,7 +104,9 @@ def create_request(fmt: str) -> Any:
         return wrong
     params = request.form.to_dict()
     key = (params.get("api_key") or request.args.get("api_key") or "").strip()
-    user = user_for_token(key) if key else None
+    token = token_for(key) if key else None
+    # An api_key is a token of /admin/tokens holding the open311:report scope.
+    user = token.user if token is not None and "open311:report" in (token.scopes or []) else None
     if user is None:
         audit("api.denied", detail={"path": request.path})
         db.session.commit()
