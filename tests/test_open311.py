@@ -20,6 +20,7 @@ from slrt.core.audit import AuditEvent
 from slrt.core.db import utcnow
 from slrt.extensions import db
 from slrt.intake import models as m
+from slrt.open311 import services
 from slrt.referrals.models import ReferralStatus
 from tests.factories import VILLAGE_A, make_case, make_person, make_referral
 
@@ -132,19 +133,19 @@ def test_requests_list_validates_and_never_shows_confidential_cases(client, worl
         validate(item, "request", open311)
     ids = request_ids(body)
     expected = [world.case_a, world.case_b, world.case_other, cases["closed"]]
-    assert sorted(ids) == sorted(tracking.display(c.tracking_code) for c in expected)
+    assert sorted(ids) == sorted(services.public_id(c.id) for c in expected)
     for case in cases["hidden"].values():
-        assert tracking.display(case.tracking_code) not in ids
+        assert services.public_id(case.id) not in ids
     by_id = {r["service_request_id"]: r for r in body}
-    closed = by_id[tracking.display(cases["closed"].tracking_code)]
+    closed = by_id[services.public_id(cases["closed"].id)]
     assert closed["status"] == "closed" and closed["service_code"] == "pendidikan"
     assert closed["status_notes"] == "Selesai. Rujukan: Program Indonesia Pintar (KIP) – Selesai ditangani."
-    open_ = by_id[tracking.display(world.case_a.tracking_code)]
+    open_ = by_id[services.public_id(world.case_a.id)]
     assert open_["status"] == "open" and open_["status_notes"] == f"Rujukan: {BPNT} – Diterima lembaga."
     assert open_["agency_responsible"] == "Lembaga DINSOS-3204"
     assert open_["address"] == "Cileunyi Kulon, Cileunyi, Kabupaten Bandung"
     assert open_["address_id"] == VILLAGE_A
-    fresh = by_id[tracking.display(world.case_b.tracking_code)]
+    fresh = by_id[services.public_id(world.case_b.id)]
     assert fresh["status_notes"] == f"Rujukan: {BPNT} – Terkirim ke lembaga."
 
 
@@ -161,13 +162,16 @@ def test_no_personal_data_in_any_answer(client, world, cases):
     case = make_case(VILLAGE_A, world.office_a, reporter=person, summary="Nyai Rahasia Sekali butuh beras")
     case.needs[0].description = "Catatan pribadi: suami sakit"
     db.session.commit()
-    code = tracking.display(case.tracking_code)
+    code = services.public_id(case.id)
     answers = [
         client.get("/open311/v2/requests.json").get_data(as_text=True),
         client.get(f"/open311/v2/requests/{code}.json").get_data(as_text=True),
         client.get(f"/open311/v2/requests.json?service_request_id={code}").get_data(as_text=True),
     ]
     assert code in answers[1]
+    # The tracking code (the citizen's key to /status and its survey) is in no answer.
+    for text in answers:
+        assert case.tracking_code not in text and tracking.display(case.tracking_code) not in text
     for text in answers:
         for secret in (
             "Nyai",
@@ -187,15 +191,15 @@ def test_no_personal_data_in_any_answer(client, world, cases):
 
 
 def test_a_confidential_request_answers_exactly_like_an_unknown_one(client, world, cases, open311):
-    found = client.get(f"/open311/v2/requests/{world.case_a.tracking_code}.json")
+    found = client.get(f"/open311/v2/requests/{services.public_id(world.case_a.id)}.json")
     assert found.status_code == 200
     validate(found.get_json(), "requests", open311)
     validate(found.get_json()[0], "request", open311)
-    unknown_code = tracking.display(tracking.generate())
+    unknown_code = "999999-0123456789"
     unknown = client.get(f"/open311/v2/requests/{unknown_code}.json")
     validate_error(unknown, 404)
     for case in cases["hidden"].values():
-        code = tracking.display(case.tracking_code)
+        code = services.public_id(case.id)
         hidden = client.get(f"/open311/v2/requests/{code}.json")
         assert hidden.status_code == 404
         assert hidden.get_data(as_text=True) == unknown.get_data(as_text=True).replace(unknown_code, code)
@@ -205,13 +209,13 @@ def test_a_confidential_request_answers_exactly_like_an_unknown_one(client, worl
 
 
 def test_requests_filter_by_id_service_status_and_dates(client, world, cases, open311):
-    a, b = tracking.display(world.case_a.tracking_code), tracking.display(world.case_b.tracking_code)
-    both = client.get(f"/open311/v2/requests.json?service_request_id={a.lower()},{b}&status=closed")
+    a, b = services.public_id(world.case_a.id), services.public_id(world.case_b.id)
+    both = client.get(f"/open311/v2/requests.json?service_request_id={a.upper()},{b}&status=closed")
     assert sorted(request_ids(both.get_json())) == sorted([a, b])  # ids override the other filters
     closed = client.get("/open311/v2/requests.json?status=closed").get_json()
-    assert request_ids(closed) == [tracking.display(cases["closed"].tracking_code)]
+    assert request_ids(closed) == [services.public_id(cases["closed"].id)]
     schooling = client.get("/open311/v2/requests.json?service_code=pendidikan,informasi").get_json()
-    assert request_ids(schooling) == [tracking.display(cases["closed"].tracking_code)]
+    assert request_ids(schooling) == [services.public_id(cases["closed"].id)]
     world.case_b.created_at = datetime(2026, 1, 10, 3, 0, tzinfo=UTC)
     db.session.commit()
     january = client.get(
@@ -229,7 +233,7 @@ def test_requests_filter_by_id_service_status_and_dates(client, world, cases, op
         ("start_date=2026-01-01&end_date=2026-06-01", "paling lama 90 hari"),
         ("start_date=2026-02-01&end_date=2026-01-01", "start_date harus sebelum end_date"),
         ("status=pending", "status hanya boleh open atau closed"),
-        ("service_request_id=7K4Q-X9MZ-P3CB", "bukan kode pelacakan yang sah"),
+        ("service_request_id=12-0000000000", "service_request_id 12-0000000000 tidak sah"),
     ],
 )
 def test_bad_queries_get_a_400_error_array(client, world, query, message):
@@ -273,8 +277,9 @@ def test_post_with_an_api_key_files_an_online_report_like_lapor(client, world, a
     _schemas, swagger, _registry = open311
     jsonschema.validate(body, {"type": "array", "items": swagger["definitions"]["RequestResponse"]})
     code = body[0]["service_request_id"]
-    assert code in body[0]["service_notice"]
-    case = db.session.scalar(sa.select(m.Case).where(m.Case.tracking_code == tracking.normalize(code)))
+    case = db.session.get(m.Case, services.case_id_of(code))
+    # The citizen's tracking code (for /status) comes back to the filer only, in the notice.
+    assert tracking.display(case.tracking_code) in body[0]["service_notice"]
     assert (case.channel, case.type, case.village_code, case.office_id) == (
         m.Channel.ONLINE,
         m.CaseType.NEED,
@@ -309,7 +314,7 @@ def test_post_with_attributes_and_a_village_named_in_address_string(client, worl
     response = client.post(f"/open311/v2/requests.json?api_key={api_key}", data=data)
     assert response.status_code == 201, response.get_json()
     code = response.get_json()[0]["service_request_id"]
-    case = db.session.scalar(sa.select(m.Case).where(m.Case.tracking_code == tracking.normalize(code)))
+    case = db.session.get(m.Case, services.case_id_of(code))
     assert (case.type, case.confidential, case.reporter_id, case.village_code) == (
         m.CaseType.COMPLAINT,
         True,
@@ -373,10 +378,11 @@ def test_reads_share_the_status_budget_and_posts_are_limited_per_key(
     monkeypatch.setitem(app.config, "SLRT_STATUS_RATE_LIMIT", "3/minute")
     monkeypatch.setitem(app.config, "SLRT_OPEN311_POST_RATE_LIMIT", "2/minute")
     code = world.case_a.tracking_code
+    open311_id = services.public_id(world.case_a.id)
     assert client.get("/open311/v2/services.json").status_code == 200
     assert client.get("/open311/v2/requests.json").status_code == 200
     assert client.get(f"/status?code={code}").status_code == 200
-    validate_error(client.get(f"/open311/v2/requests/{code}.json"), 429)
+    validate_error(client.get(f"/open311/v2/requests/{open311_id}.json"), 429)
     assert client.get(f"/api/v1/public/status/{code}").status_code == 429
     posts = [client.post("/open311/v2/requests.json", data=report(api_key)).status_code for _ in range(3)]
     assert posts == [201, 201, 429]

@@ -2,8 +2,11 @@
 
 A *service* is a need category of the taxonomy (`pangan`, `pendidikan`, `bencana`, ...): a
 citizen reports a need, not a programme, and which programme or agency meets it is the desk's
-decision after routing. A *service request* is a case; its `service_request_id` is the case's
-tracking code, so a citizen can follow the same report here and on /status.
+decision after routing. A *service request* is a case; its `service_request_id` is a public id
+(`public_id`: the case number and a keyed check), never the tracking code. The tracking code is
+the citizen's only credential for /status and its survey, and requests.json lists requests to
+anyone: listing the codes would hand them out. The citizen who files through Open311 gets the
+tracking code in the answer's `service_notice`.
 
 Like slrt.public, nothing here looks at a logged-in user, so it bypasses slrt.core.access and
 selects only named columns that carry no personal data: never names, NIK, No. KK, phones,
@@ -15,17 +18,19 @@ unknown code: `publishable()` is the one rule for both.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from slrt.accounts.models import User
 from slrt.accounts.services import ValidationFailed
-from slrt.core import tracking
 from slrt.core.audit import audit
 from slrt.core.workdays import JAKARTA
 from slrt.directory.models import Agency, NeedCategory, Office, Service
@@ -144,9 +149,29 @@ def service_definition(code: str) -> dict | None:
 # -- requests ---------------------------------------------------------------------------------
 
 
+def public_id(case_id: int) -> str:
+    """The Open311 id of a case: `1234-5f0c9a1be2`. The keyed check (from the app's secret key)
+    makes ids unguessable beyond the number, and it opens nothing on /status."""
+    return f"{case_id}-{_check(case_id)}"
+
+
+def _check(case_id: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"open311:{case_id}".encode(), hashlib.sha256).hexdigest()[:10]
+
+
+def case_id_of(text: str) -> int | None:
+    """The case number in a public id, or None when the id is malformed or its check is wrong."""
+    number, _sep, check = text.strip().lower().partition("-")
+    if not number.isdigit() or len(number) > 12:
+        return None
+    case_id = int(number)
+    return case_id if hmac.compare_digest(check, _check(case_id)) else None
+
+
 @dataclass
 class RequestQuery:
-    codes: list[str] | None = None  # normalised tracking codes; overrides everything else
+    case_ids: list[int] | None = None  # from service_request_id; overrides everything else
     service_codes: list[str] | None = None
     start: datetime | None = None
     end: datetime | None = None
@@ -172,13 +197,14 @@ def parse_query(args: dict[str, str], now: datetime) -> RequestQuery:
     if ids:
         if len(ids) > MAX_IDS:
             problems.append(_("Paling banyak %(n)d service_request_id sekaligus.", n=MAX_IDS))
-        codes = []
+        case_ids = []
         for text in ids[:MAX_IDS]:
-            try:
-                codes.append(tracking.normalize(text[:40]))
-            except tracking.InvalidCode:
-                problems.append(_("service_request_id %(id)s bukan kode pelacakan yang sah.", id=text[:40]))
-        query.codes = codes
+            case_id = case_id_of(text[:40])
+            if case_id is None:
+                problems.append(_("service_request_id %(id)s tidak sah.", id=text[:40]))
+            else:
+                case_ids.append(case_id)
+        query.case_ids = case_ids
     services = [t.strip() for t in (args.get("service_code") or "").split(",") if t.strip()]
     query.service_codes = services or None
     for name in ("start_date", "end_date"):
@@ -195,7 +221,7 @@ def parse_query(args: dict[str, str], now: datetime) -> RequestQuery:
         problems.append(_("status hanya boleh open atau closed."))
     else:
         query.statuses = [m.CaseStatus(s) for s in statuses] or None
-    if not problems and query.codes is None:
+    if not problems and query.case_ids is None:
         query.end = query.end or now
         query.start = query.start or query.end - MAX_SPAN
         if query.start > query.end:
@@ -230,7 +256,6 @@ def find_requests(query: RequestQuery) -> list[dict]:
     stmt = (
         sa.select(
             m.Case.id,
-            m.Case.tracking_code,
             m.Case.status,
             m.Case.created_at,
             m.Case.updated_at,
@@ -243,8 +268,8 @@ def find_requests(query: RequestQuery) -> list[dict]:
         .outerjoin(Office, Office.id == m.Case.office_id)
         .where(publishable(), _first_need().is_not(None))
     )
-    if query.codes is not None:
-        stmt = stmt.where(m.Case.tracking_code.in_(query.codes))
+    if query.case_ids is not None:
+        stmt = stmt.where(m.Case.id.in_(query.case_ids))
     else:
         stmt = stmt.where(m.Case.created_at >= query.start, m.Case.created_at <= query.end)
         if query.service_codes:
@@ -263,12 +288,11 @@ def find_requests(query: RequestQuery) -> list[dict]:
 
 
 def find_request(text: str) -> dict | None:
-    """One request by its tracking code; None for an unknown, invalid or unpublishable one."""
-    try:
-        code = tracking.normalize(text[:40])
-    except tracking.InvalidCode:
+    """One request by its public id; None for an unknown, invalid or unpublishable one."""
+    case_id = case_id_of(text[:40])
+    if case_id is None:
         return None
-    found = find_requests(RequestQuery(codes=[code]))
+    found = find_requests(RequestQuery(case_ids=[case_id]))
     return found[0] if found else None
 
 
@@ -342,7 +366,7 @@ def _as_request(row: sa.Row, referrals: list, names: dict[str, str], places: dic
     agencies = sorted({r.agency for r in referrals if r.agency})
     address, postal_code = places.get(row.village_code, (None, None))
     return {
-        "service_request_id": tracking.display(row.tracking_code),
+        "service_request_id": public_id(row.id),
         "status": "closed" if closed else "open",
         "status_notes": _status_notes(closed, referrals),
         "service_name": names.get(row.service_code),

@@ -42,8 +42,8 @@ def _api_key_or_ip() -> str:
     return "key:" + ApiToken.hash(key) if key else "ip:" + (request.remote_addr or "")
 
 
-# Every read shares the public status lookups' budget per IP address: a request id is a
-# tracking code, so guessing codes here must cost the same as on /status.
+# Every read shares the public status lookups' budget per IP address: one budget for everything
+# anonymous that answers about a single case.
 read_limit = limiter.shared_limit(lambda: current_app.config["SLRT_STATUS_RATE_LIMIT"], scope="public-status")
 # Reports come from a few known systems (chat bots, SMS gateways), each from one address for
 # many citizens: limited per key, not per IP.
@@ -124,7 +124,7 @@ def create_request(fmt: str) -> Any:
         "perkembangannya di halaman status.",
         code=tracking.display(case.tracking_code),
     )
-    body = [{"service_request_id": tracking.display(case.tracking_code), "service_notice": notice}]
+    body = [{"service_request_id": services.public_id(case.id), "service_notice": notice}]
     return jsonify(body), 201
 
 
