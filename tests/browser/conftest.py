@@ -57,8 +57,10 @@ def browser():
 
 @pytest.fixture()
 def page(browser, live_server):
+    # Playwright's own polling (wait_for_function) evaluates strings, which the app's CSP forbids;
+    # tests/browser/test_security_ui.py checks the pages with the CSP enforced.
     context = browser.new_context(
-        base_url=live_server, viewport={"width": 1280, "height": 900}, locale="id-ID"
+        base_url=live_server, viewport={"width": 1280, "height": 900}, locale="id-ID", bypass_csp=True
     )
     page = context.new_page()
     page.set_default_timeout(15000)

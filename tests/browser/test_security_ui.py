@@ -14,6 +14,18 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture()
+def strict_page(browser, live_server):
+    """Like the shared `page`, but with the Content-Security-Policy enforced."""
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1280, "height": 900}, locale="id-ID"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
 def _watch_csp(page) -> list[str]:
     """Collects CSP violations: console errors and securitypolicyviolation events."""
     seen: list[str] = []
@@ -28,7 +40,8 @@ def _watch_csp(page) -> list[str]:
     return seen
 
 
-def test_main_pages_raise_no_csp_violation(page, world):
+def test_main_pages_raise_no_csp_violation(strict_page, world):
+    page = strict_page
     violations = _watch_csp(page)
     for path in ("/login", "/status", "/lapor"):
         page.goto(path)
@@ -51,7 +64,8 @@ def test_main_pages_raise_no_csp_violation(page, world):
     assert not violations, violations
 
 
-def test_audit_and_token_pages_for_the_administrator(page, world):
+def test_audit_and_token_pages_for_the_administrator(strict_page, world):
+    page = strict_page
     for n in range(3):
         audit("case.view", world.case_a, actor=world.users["desk_a"], detail={"n": n})
     services.issue_token(world.users["slrt"], name="Jembatan Open311", scopes=["open311:report"])
