@@ -436,3 +436,28 @@ def test_the_masked_number_posted_back_unchanged_keeps_the_stored_one(client, au
     assert person.nik == NIK and person.household.kk_number == KK
     fields = set(db.session.scalars(sa.select(m.RecordChange.field)))
     assert not fields & {"nik", "kk_number"}
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+def test_referral_letter_and_receipt_carry_the_numbers_masked(app, world, tmp_path):
+    from slrt.intake.receipt import receipt_pdf
+    from slrt.referrals.letter import render_letter
+
+    person = world.case_a.reporter
+    person.nik = NIK
+    person.household.kk_number = KK
+    world.referral_a.letter_number = "PKS-A/001/2026"
+    db.session.commit()
+    with app.test_request_context():
+        for name, pdf in (
+            ("letter", render_letter(world.referral_a, False)),
+            ("receipt", receipt_pdf(world.case_a)),
+        ):
+            path = tmp_path / f"{name}.pdf"
+            path.write_bytes(pdf)
+            text = subprocess.run(
+                ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+            ).stdout
+            assert NIK not in text and KK not in text, name
+            if name == "letter":
+                assert "3204********0007" in text and "3204********0001" in text
