@@ -24,8 +24,10 @@ def api_error(status: int, message: str, problems: list[Any] | None = None) -> A
 def token_required(view: Callable) -> Callable:
     """The request must carry a valid, unexpired, unrevoked token; `g.api_user` is its user.
 
-    The user is also logged in for this request only (no session cookie), so the same access
-    rules (`slrt.core.access`) apply to the API as to the pages.
+    The user is also the request's `current_user` for this request only, so the same access
+    rules (`slrt.core.access`) apply to the API as to the pages. Not through `login_user`: that
+    writes the user into the session, and the answer then carried a signed session cookie, a
+    browser login obtained with a token that outlived the token's revocation.
     """
 
     @wraps(view)
@@ -39,9 +41,7 @@ def token_required(view: Callable) -> Callable:
             response, status = api_error(401, "missing, invalid, expired or revoked bearer token")
             response.headers["WWW-Authenticate"] = 'Bearer realm="slrt"'
             return response, status
-        from flask_login import login_user
-
-        login_user(user, remember=False)
+        g._login_user = user  # where Flask-Login keeps the request's user (flask_login.utils._get_user)
         g.api_user = user
         g.api_request_started = utcnow()
         return view(*args, **kwargs)
