@@ -35,7 +35,7 @@ def _threads_started_by(storage, hits: int) -> int:
     try:
         for _ in range(hits):
             storage.incr("ip", expiry=60)
-            time.sleep(0.015)  # hits further apart than limits' 10 ms cleanup timer
+            time.sleep(0.05)  # hits further apart than limits' 10 ms cleanup timer
     finally:
         threading.Thread.start = original
     return len(started)
@@ -47,7 +47,7 @@ def test_no_thread_is_started_on_the_request_path():
 
 def test_limits_own_memory_storage_starts_threads_on_the_request_path():
     # The cost the inline storage removes; fails if a limits upgrade fixes it (then drop ours).
-    assert _threads_started_by(MemoryStorage("memory://"), 10) > 5
+    assert _threads_started_by(MemoryStorage("memory://"), 10) > 0
 
 
 def test_expired_counters_are_cleaned_up_inline():

@@ -407,8 +407,11 @@ def case_detail(case_id: int) -> Any:
         visible(Referral).where(Referral.case_id == case.id).order_by(Referral.id)
     ).all()
     audit("case.view", case)
+    # Rendered before the commit: committing expires every loaded row, and the template would
+    # then reload each one with its own query (N+1).
+    page = render_template("desk/case.html", case=case, referrals=referrals)
     db.session.commit()
-    return render_template("desk/case.html", case=case, referrals=referrals)
+    return page
 
 
 @bp.route("/households/<int:household_id>")
@@ -430,8 +433,9 @@ def household_detail(household_id: int) -> Any:
         .order_by(Referral.created_at.desc())
     ).all()
     audit("household.view", household)
-    db.session.commit()
-    return render_template(
+    # Rendered before the commit: committing expires every loaded row, and the template would
+    # then reload each one with its own query (N+1).
+    page = render_template(
         "desk/household.html",
         household=household,
         members=members,
@@ -440,6 +444,8 @@ def household_detail(household_id: int) -> Any:
         changes=services.changes_for("household", household.id),
         today=local_today(),
     )
+    db.session.commit()
+    return page
 
 
 @bp.route("/persons/<int:person_id>")
@@ -447,12 +453,16 @@ def household_detail(household_id: int) -> Any:
 def person_detail(person_id: int) -> Any:
     person = get_or_404(m.Person, person_id)
     cases = db.session.scalars(
-        visible(m.Case).where(m.Case.reporter_id == person.id).order_by(m.Case.created_at.desc())
+        visible(m.Case)
+        .where(m.Case.reporter_id == person.id)
+        .options(selectinload(m.Case.needs))
+        .order_by(m.Case.created_at.desc())
     ).all()
     audit("person.view", person)
-    db.session.commit()
+    # Rendered before the commit: committing expires every loaded row, and the template would
+    # then reload each one with its own query (N+1).
     is_agency = current_user.role is Role.AGENCY
-    return render_template(
+    page = render_template(
         "desk/person.html",
         person=person,
         cases=cases,
@@ -461,6 +471,8 @@ def person_detail(person_id: int) -> Any:
         today=local_today(),
         consent_withdrawn=consent_withdrawn(person.id),
     )
+    db.session.commit()
+    return page
 
 
 @bp.route("/attachments/<int:attachment_id>")

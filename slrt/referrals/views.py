@@ -46,6 +46,7 @@ def count_label(n: int) -> str:
 
     return format_number(n) if n <= COUNT_CAP else format_number(COUNT_CAP) + "+"
 
+
 ACTION_LABELS = {
     (S.DRAFT, S.AWAITING_APPROVAL): _l("Ajukan persetujuan"),
     (S.DRAFT, S.SENT): _l("Kirim ke lembaga"),
@@ -131,8 +132,9 @@ def detail(referral_id: int) -> Any:
         .order_by(ReferralEvent.id.desc())
     ).all()
     audit("referral.view", referral)
-    db.session.commit()
-    return render_template(
+    # Rendered before the commit: committing expires every loaded row, and the template would
+    # then reload each one with its own query (N+1).
+    page = render_template(
         "referrals/detail.html",
         referral=referral,
         case=referral.case,
@@ -141,6 +143,8 @@ def detail(referral_id: int) -> Any:
         agencies=agency_choices(referral),
         show_reporter=current_user.role is not Role.AGENCY or not referral.case.anonymous,
     )
+    db.session.commit()
+    return page
 
 
 @bp.route("/referrals/<int:referral_id>/transition", methods=["POST"])
