@@ -28,7 +28,9 @@ from datetime import time as dtime
 
 import psycopg
 
+from config import Config
 from slrt.core import tracking
+from slrt.core.crypto import digest_with, encrypt_with, parse_keys
 
 FIRST_M = [
     "Asep",
@@ -173,6 +175,15 @@ class Catalogue:
     agency_users: dict[int, int] = field(default_factory=dict)
 
 
+# NIK and No. KK are stored encrypted with their keyed digest beside them, as the app writes them
+# (slrt.core.crypto), under the keys the app will read them with (config: environment or dev keys).
+KEYS = tuple(parse_keys(Config.ENCRYPTION_KEYS))
+
+
+def protect(number: str) -> tuple[str, str]:
+    return encrypt_with(KEYS, number), digest_with(Config.HASH_KEY, number) or N
+
+
 def pg_url(url: str) -> str:
     """psycopg wants a plain libpq URL, without SQLAlchemy's driver suffix."""
     return url.replace("postgresql+psycopg://", "postgresql://")
@@ -237,7 +248,8 @@ def load_catalogue(conn: psycopg.Connection, regency: str) -> Catalogue:
 
 HOUSEHOLD_COLUMNS = [
     "id",
-    "kk_number",
+    "kk_encrypted",
+    "kk_hash",
     "village_code",
     "rt",
     "rw",
@@ -251,7 +263,8 @@ HOUSEHOLD_COLUMNS = [
 ]
 PERSON_COLUMNS = [
     "id",
-    "nik",
+    "nik_encrypted",
+    "nik_hash",
     "nik_missing_reason",
     "name",
     "name_search",
@@ -392,7 +405,7 @@ class Builder:
             households.add(
                 [
                     str(hid),
-                    kk,
+                    *protect(kk),
                     village,
                     f"{rng.randint(1, 12):03d}",
                     f"{rng.randint(1, 9):03d}",
@@ -425,7 +438,7 @@ class Builder:
                 persons.add(
                     [
                         str(pid),
-                        nik,
+                        *(protect(nik) if nik != N else (N, N)),
                         N if nik != N else "not_recorded",
                         name,
                         name.lower(),

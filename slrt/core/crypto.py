@@ -52,7 +52,12 @@ def _config_keys() -> tuple[str, ...]:
 
 
 def encrypt(text: str) -> str:
-    return _multifernet(_config_keys()).encrypt(text.encode()).decode("ascii")
+    return encrypt_with(_config_keys(), text)
+
+
+def encrypt_with(keys: tuple[str, ...], text: str) -> str:
+    """`encrypt` under explicit keys, for bulk loaders that run outside the app (bench/dataset.py)."""
+    return _multifernet(keys).encrypt(text.encode()).decode("ascii")
 
 
 def decrypt(token: str) -> str:
@@ -82,11 +87,15 @@ def nik_digest(nik: str | None) -> str | None:
     """The keyed lookup digest of a NIK (also used for No. KK): hex HMAC-SHA256 of its digits.
     Two equal numbers give the same digest; without the key it reveals nothing. The DTSEN import
     and every exact search use this against `Person.nik_hash` / `Household.kk_hash`."""
+    return digest_with(current_app.config.get("HASH_KEY") or DEV_HASH_KEY, nik)
+
+
+def digest_with(hash_key: str, nik: str | None) -> str | None:
+    """`nik_digest` under an explicit key, for bulk loaders that run outside the app."""
     digits = normalize_number(nik)
     if not digits:
         return None
-    key = (current_app.config.get("HASH_KEY") or DEV_HASH_KEY).encode()
-    return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(hash_key.encode(), digits.encode(), hashlib.sha256).hexdigest()
 
 
 def mask(number: str | None) -> str:
