@@ -28,6 +28,10 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     # A session idle this long is logged out (the absolute limit above still applies).
     IDLE_MINUTES = int(os.environ.get("SLRT_IDLE_MINUTES", "30"))
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are then
+    # trusted, so rate limits and the audit trail see the citizen's address, not the proxy's.
+    # 0 (default): no proxy, the headers are ignored (anyone could forge them).
+    PROXY_HOPS = int(os.environ.get("SLRT_PROXY_HOPS", "0"))
     HSTS_SECONDS = 0  # production only: see ProdConfig
     # Anonymous requests per IP on every route without a limit of its own (status, HSDS, ...).
     RATELIMIT_DEFAULT = os.environ.get("SLRT_PUBLIC_RATE_LIMIT", "300/minute")

@@ -59,6 +59,12 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
     import slrt.models  # noqa: F401 - every model known to SQLAlchemy and Alembic
 
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

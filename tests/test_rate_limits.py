@@ -78,3 +78,25 @@ def test_signed_in_staff_are_not_held_by_the_anonymous_default_limit(app, client
 
 def test_status_lookups_are_limited(client):
     assert "X-RateLimit-Limit" in client.get("/status?code=7K4Q-X9MZ-P3CA").headers
+
+
+def test_behind_a_proxy_each_forwarded_address_has_its_own_budget(monkeypatch):
+    """With SLRT_PROXY_HOPS=1 (nginx in front) the limit counts per citizen, not per proxy;
+    without it a forged X-Forwarded-For changes nothing."""
+    from slrt import create_app
+
+    for hops, expected in ((1, [200, 200, 429, 200]), (0, [200, 200, 429, 429])):
+        app = create_app(
+            {
+                "TESTING": True,
+                "PROXY_HOPS": hops,
+                "SLRT_STATUS_RATE_LIMIT": "2/minute",
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            }
+        )
+        client = app.test_client()
+        seen = []
+        for address in ("10.0.0.1", "10.0.0.1", "10.0.0.1", "10.0.0.2"):
+            response = client.get("/api/v1/public/status/7K4QX9MZP3CA", headers={"X-Forwarded-For": address})
+            seen.append(429 if response.status_code == 429 else 200)
+        assert seen == expected, (hops, seen)

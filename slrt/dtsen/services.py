@@ -230,7 +230,12 @@ class RowChecker:
         if sex is None:
             reasons.append(_("Jenis kelamin harus L atau P."))
         elif nik_check is not None and nik_check.sex and nik_check.sex != sex.value:
-            reasons.append(_("Jenis kelamin tidak sesuai dengan NIK (untuk perempuan, tanggal lahir di NIK ditambah 40)."))
+            reasons.append(
+                _(
+                    "Jenis kelamin tidak sesuai dengan NIK "
+                    "(untuk perempuan, tanggal lahir di NIK ditambah 40)."
+                )
+            )
 
         code = village_code(raw.get("kode_desa") or "")
         if not DOTTED_VILLAGE.match(code) or code not in self.villages:

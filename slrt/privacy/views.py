@@ -199,7 +199,10 @@ def decide_erasure(person_id: int) -> Any:
         return _privacy_page(person, 422, decision_form=form)
     if approve:
         flash(
-            _("Penghapusan disetujui. Data warga ini dianonimkan pada proses retensi berikutnya (setiap malam)."),
+            _(
+                "Penghapusan disetujui. Data warga ini dianonimkan pada proses retensi berikutnya "
+                "(setiap malam)."
+            ),
             "success",
         )
     else:
