@@ -53,3 +53,31 @@ def test_production_cookies_are_secure():
 
     assert ProdConfig.SESSION_COOKIE_SECURE and ProdConfig.SESSION_COOKIE_HTTPONLY
     assert ProdConfig.SESSION_COOKIE_SAMESITE == "Lax" and ProdConfig.REMEMBER_COOKIE_SECURE
+
+
+def test_text_no_database_can_store_is_refused_with_a_400_everywhere(client, auth, world):
+    """A NUL character or a lone surrogate reached PostgreSQL and failed there as a 500 (found by
+    schemathesis on /api/v1/routing/suggest); now every route refuses it first."""
+    from slrt.accounts.services import issue_token
+    from slrt.extensions import db
+
+    _, token = issue_token(world.users["desk_a"])
+    db.session.commit()
+    api = client.post(
+        "/api/v1/routing/suggest",
+        json={"village_code": "32.04\u0000", "needs": ["pangan"]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert api.status_code == 400 and api.get_json()["status"] == 400
+    surrogate = client.post(
+        "/api/v1/routing/suggest",
+        data='{"village_code": "\\udba3", "needs": []}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert surrogate.status_code == 400
+    page = client.get("/status?code=AB%00CD")
+    assert page.status_code == 400 and "karakter NUL" in page.get_data(as_text=True)
+    auth.login("desk.a")
+    search = client.get("/search?q=Siti%00")
+    assert search.status_code == 400

@@ -9,7 +9,18 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -185,10 +196,44 @@ class RecordIdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def _unstorable(value: Any) -> bool:
+    """Text no database column can hold: a NUL character (PostgreSQL refuses it) or a lone
+    surrogate (not encodable as UTF-8). Walks JSON structures."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
+def refuse_unstorable_text() -> None:
+    """One check for every route: such text is refused with a 400 before any view or query sees
+    it, rather than reaching the database and failing there (a 500 on PostgreSQL only)."""
+    values: list[Any] = [*request.args.values(), *request.args.keys()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.values(), *request.form.keys()]
+    elif request.is_json:
+        values.append(request.get_json(silent=True))
+    if _unstorable(values):
+        abort(
+            400,
+            description=str(_l("Isian memuat karakter yang tidak dapat disimpan (misalnya karakter NUL).")),
+        )
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint registers a route ("core" is the first feature).
     app.url_map.converters["int"] = RecordIdConverter
     app.config.setdefault("IDLE_MINUTES", 30)
+    app.before_request(refuse_unstorable_text)
     app.before_request(end_idle_session)
     app.after_request(audit_denial)
     app.after_request(add_security_headers)
