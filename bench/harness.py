@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,3 +142,29 @@ def env_for(database_url: str, instance: str) -> dict[str, str]:
         # Measured with the limiter on (its bookkeeping costs are real), limits never hit.
         "SLRT_STATUS_RATE_LIMIT": "100000000/minute",
     }
+
+
+def referral_bench(description: str, fill: Callable, measure: Callable) -> None:
+    """The frame of a bench over N referrals in an empty PostgreSQL database (DATABASE_URL):
+    migrate, `fill(db, n)` once when there are no referrals yet, then `measure(app, db)`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--referrals", type=int, default=1_000_000)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        raise SystemExit("set DATABASE_URL to an empty PostgreSQL database")
+
+    from flask_migrate import upgrade
+
+    from slrt import create_app
+    from slrt.extensions import db
+    from slrt.referrals.models import Referral
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        upgrade()
+        if not db.session.scalar(sa.select(sa.func.count(Referral.id))):
+            fill(db, args.referrals)
+        measure(app, db)

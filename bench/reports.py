@@ -12,36 +12,13 @@ exports about 10,000 and 100,000 rows as CSV and XLSX with their peak Python mem
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import time
 import tracemalloc
 
 import sqlalchemy as sa
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--referrals", type=int, default=1_000_000)
-    args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        raise SystemExit("set DATABASE_URL to an empty PostgreSQL database")
-
-    from flask_migrate import upgrade
-
-    from slrt import create_app
-    from slrt.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "WTF_CSRF_ENABLED": False})
-    with app.app_context():
-        upgrade()
-        from slrt.referrals.models import Referral
-
-        if not db.session.scalar(sa.select(sa.func.count(Referral.id))):
-            fill(db, args.referrals)
-        measure(app, db)
+from bench.harness import referral_bench
 
 
 def fill(db, n: int) -> None:
@@ -186,4 +163,4 @@ def measure(app, db) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    referral_bench(__doc__.splitlines()[0], fill, measure)

@@ -10,35 +10,12 @@ read), and times the agency inbox's first page with its number of SQL statements
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--referrals", type=int, default=1_000_000)
-    args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        raise SystemExit("set DATABASE_URL to an empty PostgreSQL database")
-
-    from flask_migrate import upgrade
-
-    from slrt import create_app
-    from slrt.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "WTF_CSRF_ENABLED": False})
-    with app.app_context():
-        upgrade()
-        from slrt.referrals.models import Referral
-
-        if not db.session.scalar(sa.select(sa.func.count(Referral.id))):
-            fill(db, args.referrals)
-        measure(app, db)
+from bench.harness import referral_bench
 
 
 def fill(db, n: int) -> None:
@@ -129,4 +106,4 @@ def measure(app, db) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    referral_bench(__doc__.splitlines()[0], fill, measure)
