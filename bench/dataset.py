@@ -31,64 +31,12 @@ import psycopg
 from config import Config
 from slrt.core import tracking
 from slrt.core.crypto import digest_with, encrypt_with, parse_keys
+from slrt.demo import foundation as demo
 
-FIRST_M = [
-    "Asep",
-    "Dadang",
-    "Ujang",
-    "Cecep",
-    "Iwan",
-    "Budi",
-    "Agus",
-    "Dedi",
-    "Wawan",
-    "Yayat",
-    "Rahmat",
-    "Hendra",
-    "Dede",
-    "Engkos",
-    "Jajang",
-    "Kusnadi",
-    "Maman",
-    "Nandang",
-    "Oman",
-    "Tatang",
-]
-FIRST_F = [
-    "Siti",
-    "Euis",
-    "Neneng",
-    "Iis",
-    "Dewi",
-    "Nining",
-    "Yati",
-    "Rina",
-    "Eneng",
-    "Tati",
-    "Lilis",
-    "Nur",
-    "Imas",
-    "Cucu",
-    "Entin",
-    "Popon",
-    "Titin",
-    "Oom",
-    "Ai",
-    "Nenden",
-]
+FIRST_M = [*demo.FIRST_M, "Dede", "Engkos", "Jajang", "Kusnadi", "Maman", "Nandang", "Oman", "Tatang"]
+FIRST_F = [*demo.FIRST_F, "Imas", "Cucu", "Entin", "Popon", "Titin", "Oom", "Ai", "Nenden"]
 LAST = [
-    "Suryana",
-    "Hidayat",
-    "Permana",
-    "Nurhayati",
-    "Saputra",
-    "Rahayu",
-    "Kurniawan",
-    "Setiawan",
-    "Sumarni",
-    "Gunawan",
-    "Mulyani",
-    "Rohman",
+    *demo.LAST,
     "Sopandi",
     "Kartika",
     "Supriatna",
