@@ -53,3 +53,19 @@ def test_a_busy_connection_is_not_pinged(tmp_path):
         conn.scalar(sa.text("SELECT 42"))
     assert "SELECT 1" not in pings
     assert "SELECT 42" in pings
+
+
+def test_a_pinged_connection_can_still_switch_to_autocommit(app):
+    """The ping must not leave a transaction open: on PostgreSQL the status lookup's AUTOCOMMIT
+    connection then failed with "can't change 'autocommit' now" (seen under load in make bench)."""
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0)
+    ping_idle_connections(engine, idle_seconds=0)
+    try:
+        with engine.connect() as conn:
+            conn.scalar(sa.text("SELECT 1"))
+        for _ in range(2):  # checked in, then out again: pinged each time
+            with engine.connect() as conn:
+                autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+                assert autocommit.scalar(sa.text("SELECT 42")) == 42
+    finally:
+        engine.dispose()

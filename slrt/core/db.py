@@ -65,6 +65,16 @@ class Base(DeclarativeBase):
     )
 
 
+def upsert_insert(session_or_engine: Any) -> Any:
+    """The dialect's INSERT (PostgreSQL or SQLite), the one that has `on_conflict_do_update`."""
+    bind = session_or_engine.get_bind() if hasattr(session_or_engine, "get_bind") else session_or_engine
+    if bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def ping_idle_connections(engine: sa.Engine, idle_seconds: float) -> None:
     """Pings a pooled connection before use only when it sat idle longer than `idle_seconds`.
 
@@ -86,5 +96,8 @@ def ping_idle_connections(engine: sa.Engine, idle_seconds: float) -> None:
         try:
             with contextlib.closing(dbapi_connection.cursor()) as cursor:
                 cursor.execute("SELECT 1")
+            # A driver outside autocommit (psycopg) opened a transaction for the ping; left open,
+            # the connection could not be switched to autocommit (the public status lookup).
+            dbapi_connection.rollback()
         except Exception as exc:  # any driver's way of saying the connection is gone
             raise sa.exc.DisconnectionError() from exc
