@@ -33,8 +33,9 @@ def test_demo_seed_shows_every_state_and_is_idempotent(runner, client):
 
     for username in ("desk", "koordinator", "slrt", "dinsos", "admin"):
         page = client.get("/login").get_data(as_text=True)
-        response = client.post("/login", data={"username": username, "password": "demo12345",
-                                                "csrf_token": csrf_from(page)})
+        response = client.post(
+            "/login", data={"username": username, "password": "demo12345", "csrf_token": csrf_from(page)}
+        )
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200
         client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})

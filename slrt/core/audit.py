@@ -64,7 +64,5 @@ def _refuse_change(_mapper: Any, _connection: Any, target: AuditEvent) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_change(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and any(
-        m.class_ is AuditEvent for m in state.all_mappers
-    ):
+    if (state.is_update or state.is_delete) and any(m.class_ is AuditEvent for m in state.all_mappers):
         raise AuditTrailIsAppendOnly("audit events cannot be updated or deleted in bulk")

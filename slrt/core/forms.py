@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 
-def apply_errors(form: Any, errors: dict[str | None, list[str]],
-                 field_for: Callable[[str], Any] | None = None) -> None:
+def apply_errors(
+    form: Any, errors: dict[str | None, list[str]], field_for: Callable[[str], Any] | None = None
+) -> None:
     """Each message goes beside its field; a message with no matching field (key None or
     unknown) goes to the top of the form. `field_for` resolves keys a form nests, e.g. rows."""
     for key, messages in errors.items():
