@@ -35,6 +35,10 @@ class Config:
     HSTS_SECONDS = 0  # production only: see ProdConfig
     # Anonymous requests per IP on every route without a limit of its own (status, HSDS, ...).
     RATELIMIT_DEFAULT = os.environ.get("SLRT_PUBLIC_RATE_LIMIT", "300/minute")
+    # Token API (/api/v1 with a Bearer token) per client address, all routes together; and
+    # refused tokens (401) per address (slrt.api.auth.limited).
+    API_RATE_LIMIT = os.environ.get("SLRT_API_RATE_LIMIT", "3000/minute")
+    API_AUTH_FAILURE_LIMIT = os.environ.get("SLRT_API_AUTH_FAILURE_LIMIT", "30/minute")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

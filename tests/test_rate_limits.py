@@ -100,3 +100,75 @@ def test_behind_a_proxy_each_forwarded_address_has_its_own_budget(monkeypatch):
             response = client.get("/api/v1/public/status/7K4QX9MZP3CA", headers={"X-Forwarded-For": address})
             seen.append(429 if response.status_code == 429 else 200)
         assert seen == expected, (hops, seen)
+
+
+# -- the token API ------------------------------------------------------------------------------
+
+
+def _token(world, scopes=("referrals:read",)):
+    from slrt.accounts import services
+    from slrt.extensions import db
+
+    token, clear = services.issue_token(world.users["desk_a"], scopes=list(scopes))
+    db.session.commit()
+    return token, {"Authorization": f"Bearer {clear}"}
+
+
+def test_token_requests_have_their_own_budget_not_the_anonymous_default(app, client, world):
+    """An integration is not a citizen: it is held by SLRT_API_RATE_LIMIT, shared by every API
+    route, and no longer by the anonymous default (it was: make bench saw 429 after 300/minute)."""
+    _, headers = _token(world, scopes=("referrals:read", "routing:suggest"))
+    limiter.reset()
+    old = app.config["API_RATE_LIMIT"]
+    app.config["API_RATE_LIMIT"] = "4/minute"
+    try:
+        first = client.get("/api/v1/referrals", headers=headers)
+        assert first.status_code == 200 and first.headers["X-RateLimit-Limit"] == "4"
+        statuses = [client.get("/api/v1/referrals", headers=headers).status_code for _ in range(2)]
+        statuses.append(client.post("/api/v1/routing/suggest", json={}, headers=headers).status_code)
+        assert statuses == [200, 200, 400]  # the 4th request of the budget: a bad body, answered
+        refused = client.get(f"/api/v1/referrals/{world.referral_a.id}", headers=headers)
+        assert refused.status_code == 429 and refused.is_json
+    finally:
+        app.config["API_RATE_LIMIT"] = old
+        limiter.reset()
+
+
+def test_refused_tokens_spend_a_small_budget_of_their_own(app, client, world):
+    _token_row, headers = _token(world)
+    limiter.reset()
+    old = app.config["API_AUTH_FAILURE_LIMIT"]
+    app.config["API_AUTH_FAILURE_LIMIT"] = "3/minute"
+    try:
+        bad = {"Authorization": "Bearer not-a-token"}
+        assert [client.get("/api/v1/referrals", headers=bad).status_code for _ in range(3)] == [401] * 3
+        assert client.get("/api/v1/referrals", headers=bad).status_code == 429
+        # Spent by failures only: successful calls from another address do not count.
+        ok = client.get("/api/v1/referrals", headers=headers, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+        assert ok.status_code == 200
+    finally:
+        app.config["API_AUTH_FAILURE_LIMIT"] = old
+        limiter.reset()
+
+
+def test_a_busy_token_records_its_use_once_a_minute(client, world):
+    from datetime import timedelta
+
+    from slrt.accounts.models import ApiToken
+    from slrt.core.db import utcnow
+    from slrt.extensions import db
+
+    token, headers = _token(world)
+    limiter.reset()
+    assert client.get("/api/v1/referrals", headers=headers).status_code == 200
+    first = db.session.get(ApiToken, token.id).last_used_at
+    assert first is not None
+    assert client.get("/api/v1/referrals", headers=headers).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).last_used_at == first
+    stale = db.session.get(ApiToken, token.id)
+    stale.last_used_at = utcnow() - timedelta(minutes=2)
+    db.session.commit()
+    assert client.get("/api/v1/referrals", headers=headers).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).last_used_at > first

@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from slrt.accounts.services import token_for
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
-from slrt.extensions import db, login_manager
+from slrt.extensions import db, limiter, login_manager
+
+# `last_used_at` is a "still in use?" hint for the administrator, not a log (the audit trail is):
+# written at most once a minute, so a busy integration does not write a row per request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def limited(bp: Blueprint) -> Blueprint:
+    """Rate limits of the token API, for every route of `bp`, per client address.
+
+    Token requests are not signed in when the limiter looks, so without this they would fall
+    under the anonymous default meant for citizens' pages. All API blueprints share one budget
+    (SLRT_API_RATE_LIMIT); refused tokens (401) also spend a small one of their own
+    (SLRT_API_AUTH_FAILURE_LIMIT), since each is recorded in the audit trail.
+    """
+    limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(bp)
+    limiter.shared_limit(
+        lambda: current_app.config["API_AUTH_FAILURE_LIMIT"],
+        scope="api-auth-failures",
+        deduct_when=lambda response: response.status_code == 401,
+    )(bp)
+    return bp
 
 
 def api_error(status: int, message: str, problems: list[Any] | None = None) -> Any:
@@ -46,8 +68,10 @@ def token_required(scope: str | Callable | None = None) -> Callable:
                 response, status = api_error(401, "missing, invalid, expired or revoked bearer token")
                 response.headers["WWW-Authenticate"] = 'Bearer realm="slrt"'
                 return response, status
-            token.last_used_at = utcnow()
-            db.session.commit()
+            now = utcnow()
+            if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+                token.last_used_at = now
+                db.session.commit()
             # current_user for this request only: login_user() would also write the user into
             # the session cookie, turning one API call into a signed-in browser session.
             login_manager._update_request_context_with_user(token.user)

@@ -27,6 +27,23 @@ def add_paths(paths: dict[str, Any], schemas: dict[str, Any] | None = None) -> N
     _SCHEMAS.update(schemas or {})
 
 
+# Every token route (those that answer 401) is rate limited as well (slrt.api.auth.limited).
+TOO_MANY = {
+    "description": "too many requests from this address (SLRT_API_RATE_LIMIT), or too many refused tokens",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def _paths() -> dict[str, Any]:
+    paths = copy.deepcopy(_PATHS)
+    for operations in paths.values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if "401" in responses:
+                responses.setdefault("429", TOO_MANY)
+    return paths
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -37,5 +54,5 @@ def document() -> dict[str, Any]:
             "schemas": copy.deepcopy(_SCHEMAS),
         },
         "security": [{"bearer": []}],
-        "paths": copy.deepcopy(_PATHS),
+        "paths": _paths(),
     }

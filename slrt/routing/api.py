@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
-from slrt.api.auth import api_error, token_required
+from slrt.api.auth import api_error, limited, token_required
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
 from slrt.regions.models import LEVEL_VILLAGE, Region
@@ -22,7 +22,7 @@ from slrt.routing import engine, reasons
 from slrt.routing.facts import HouseholdData, PersonData, build_facts
 from slrt.routing.services import load_directory
 
-bp = Blueprint("routing_api", __name__, url_prefix="/api/v1")
+bp = limited(Blueprint("routing_api", __name__, url_prefix="/api/v1"))
 
 DISABILITIES = ("none", "mild", "moderate", "severe")
 MAX_MEMBERS = 50
