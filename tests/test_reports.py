@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import statistics
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -24,8 +25,9 @@ from slrt.intake import models as m
 from slrt.public.models import SurveyResponse
 from slrt.referrals.models import Referral, ReferralEvent, ReferralStatus
 from slrt.reports.exports import neutralise
-from slrt.reports.models import ReportTally, ReportVillage
+from slrt.reports.models import RegionTally, ReportTally, ReportVillage
 from slrt.reports.rollup import Figures, rollup
+from slrt.reports.tally import CODE_WIDTH, REGION_LEVELS
 from tests import factories
 
 S = ReferralStatus
@@ -56,6 +58,7 @@ record = st.fixed_dictionaries(
 def _wipe() -> None:
     for model in (
         ReportTally,
+        RegionTally,
         ReportVillage,
         SurveyResponse,
         ReferralEvent,
@@ -184,6 +187,47 @@ def test_every_level_sums_its_children_and_medians_are_those_of_the_records(app,
         resolve = [f["resolve"] for f in mine if f["resolve"] is not None]
         assert total.median_days("accept_days") == (statistics.median(accept) if accept else None)
         assert total.median_days("resolve_days") == (statistics.median(resolve) if resolve else None)
+
+    # The district, regency and province sums (what dashboards above a district read) are kept
+    # in step with the villages by adding each commit's change: true after the first commit, and
+    # after a second that moves counts down as well as up.
+    _assert_region_sums_match_the_villages()
+    for referral in db.session.scalars(sa.select(Referral).where(Referral.id % 2 == 0)):
+        referral.status = S.CANCELLED
+    for answer in db.session.scalars(sa.select(SurveyResponse).limit(1)):
+        db.session.delete(answer)
+    db.session.commit()
+    _assert_region_sums_match_the_villages()
+
+
+def _assert_region_sums_match_the_villages() -> None:
+    village_rows = db.session.execute(
+        sa.select(
+            ReportTally.village_code,
+            ReportTally.month,
+            ReportTally.subject,
+            ReportTally.figure,
+            ReportTally.key,
+            ReportTally.count,
+        )
+    ).all()
+    expected: Counter = Counter()
+    for village, *key, n in village_rows:
+        for level in REGION_LEVELS:
+            expected[(level, village[: CODE_WIDTH[level]], *key)] += n
+    stored = db.session.execute(
+        sa.select(
+            RegionTally.level,
+            RegionTally.region_code,
+            RegionTally.month,
+            RegionTally.subject,
+            RegionTally.figure,
+            RegionTally.key,
+            RegionTally.count,
+        )
+    ).all()
+    assert Counter({tuple(row[:6]): row[6] for row in stored if row[6]}) == +expected
+    assert all(row[6] > 0 for row in stored), "no region row is left at zero or below"
 
 
 def test_tallies_follow_a_referral_through_its_transitions(world, app):
@@ -388,8 +432,10 @@ def test_monthly_report_sums_child_regions_into_the_total_row(client, auth, worl
 
 def test_refresh_command_rebuilds_tallies_written_around_the_app(runner, world):
     db.session.execute(sa.delete(ReportTally))
+    db.session.execute(sa.delete(RegionTally))
     db.session.commit()
     assert rollup("32.04").total.n("case") == 0
     result = runner.invoke(args=["reports", "refresh"])
     assert result.exit_code == 0, result.output
     assert rollup("32.04").total.n("case") == 2
+    _assert_region_sums_match_the_villages()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
+from slrt.core.db import upsert_insert
 from slrt.extensions import db
 from slrt.regions.models import Region, region_level
 
@@ -34,12 +35,7 @@ def source_rows() -> Iterator[dict]:
 def load_regions(rows: Iterator[dict] | None = None) -> dict[str, int]:
     """Upserts all regions; running it again changes nothing. Returns counts per level."""
     rows = source_rows() if rows is None else rows
-    dialect = db.engine.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(Region.__table__)
+    stmt = upsert_insert(db.engine)(Region.__table__)
     stmt = stmt.on_conflict_do_update(
         index_elements=[Region.code],
         set_={c: stmt.excluded[c] for c in ("name", "level", "kind", "parent_code", "postal_code")},

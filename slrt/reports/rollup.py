@@ -19,11 +19,8 @@ from slrt.core.workdays import JAKARTA, local_today
 from slrt.extensions import db
 from slrt.referrals.models import RESOLVE_CLOCK, RESPOND_CLOCK, Referral
 from slrt.regions.models import Region, region_level
-from slrt.reports.models import ReportTally, ReportVillage
-from slrt.reports.tally import CASE, REFERRAL, SURVEY, local_date, month_start
-
-# Dotted region codes have fixed widths per level: 32, 32.04, 32.04.05, 32.04.05.2001.
-CODE_WIDTH = {1: 2, 2: 5, 3: 8, 4: 13}
+from slrt.reports.models import RegionTally, ReportTally, ReportVillage
+from slrt.reports.tally import CASE, CODE_WIDTH, REFERRAL, REGION_LEVELS, SURVEY, local_date, month_start
 
 
 @dataclass(frozen=True)
@@ -157,15 +154,22 @@ REPORT_ONLY = ("service_outcome",)
 
 def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tuple, Figures]:
     """Figures keyed by (child code,) or (month, child code), from one read of the tallies."""
-    width = CODE_WIDTH[child_level(region_code)]
-    child = sa.func.substr(ReportTally.village_code, 1, width)
-    cols = [child, ReportTally.subject, ReportTally.figure, ReportTally.key]
+    level = child_level(region_code)
+    width = CODE_WIDTH[level]
+    # Children above village level are read from their own sums, villages from their tallies.
+    if level in REGION_LEVELS:
+        table, child = RegionTally, RegionTally.region_code
+        in_region = sa.and_(RegionTally.level == level, region_clause(RegionTally.region_code, region_code))
+    else:
+        table, child = ReportTally, ReportTally.village_code
+        in_region = region_clause(ReportTally.village_code, region_code)
+    cols = [child, table.subject, table.figure, table.key]
     if by_month:
-        cols.insert(0, ReportTally.month)
+        cols.insert(0, table.month)
     query = (
-        sa.select(*cols, sa.func.sum(ReportTally.count))
-        .where(region_clause(ReportTally.village_code, region_code), period.months_clause(ReportTally.month))
-        .where(sa.true() if by_month else ReportTally.figure.not_in(REPORT_ONLY))
+        sa.select(*cols, sa.func.sum(table.count))
+        .where(in_region, period.months_clause(table.month))
+        .where(sa.true() if by_month else table.figure.not_in(REPORT_ONLY))
         .group_by(*cols)
     )
     out: dict[tuple, Figures] = {}

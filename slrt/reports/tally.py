@@ -16,16 +16,21 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from slrt.core.db import utcnow
+from slrt.core.db import upsert_insert, utcnow
 from slrt.core.workdays import JAKARTA, LocalHoliday, WorkCalendar
 from slrt.directory.models import Agency, Service
 from slrt.extensions import db
 from slrt.intake.models import Case, CaseStatus, Need
 from slrt.public.models import SurveyResponse
 from slrt.referrals.models import Referral, ReferralEvent, ReferralStatus
-from slrt.reports.models import ReportTally, ReportVillage
+from slrt.reports.models import RegionTally, ReportTally, ReportVillage
 
 CASE, REFERRAL, SURVEY = "case", "referral", "survey"
+# Dotted region codes have fixed widths per level: 32, 32.04, 32.04.05, 32.04.05.2001.
+CODE_WIDTH = {1: 2, 2: 5, 3: 8, 4: 13}
+# The levels whose sums are kept in RegionTally (a village's own rows are ReportTally).
+REGION_LEVELS = (1, 2, 3)
+REGION_KEY = ("region_code", "month", "subject", "figure", "key")
 # Villages recomputed per round: bounds the memory a rebuild of millions of records needs.
 CHUNK = 50
 NO_AGENCY = "-"
@@ -177,9 +182,10 @@ def _village_tallies(session: Session, villages: list[str], calendars: Calendars
     return counts
 
 
-def refresh_villages(codes: Iterable[str], session: Session | None = None) -> int:
-    """Recomputes every tally of these villages in the current transaction (the caller commits).
-    Returns the number of tally rows written."""
+def refresh_villages(codes: Iterable[str], session: Session | None = None, *, regions: bool = True) -> int:
+    """Recomputes every tally of these villages in the current transaction (the caller commits),
+    and adds the change to their district, regency and province sums (`regions=False` leaves
+    those to the caller, as `rebuild` does). Returns the number of village tally rows written."""
     session = session or db.session
     codes = sorted(set(codes))
     if not codes:
@@ -190,6 +196,8 @@ def refresh_villages(codes: Iterable[str], session: Session | None = None) -> in
     for i in range(0, len(codes), CHUNK):
         villages = codes[i : i + CHUNK]
         counts = _village_tallies(session, villages, calendars)
+        if regions:
+            _add_to_regions(session, _region_changes(counts, _stored(session, villages)))
         session.execute(sa.delete(ReportTally).where(ReportTally.village_code.in_(villages)))
         session.execute(sa.delete(ReportVillage).where(ReportVillage.village_code.in_(villages)))
         if counts:
@@ -207,6 +215,64 @@ def refresh_villages(codes: Iterable[str], session: Session | None = None) -> in
     return written
 
 
+def _stored(session: Session, villages: list[str]) -> Counter:
+    """The tallies of these villages as stored, before their recomputation."""
+    columns = (ReportTally.village_code, ReportTally.month, ReportTally.subject, ReportTally.figure)
+    query = sa.select(*columns, ReportTally.key, ReportTally.count).where(
+        ReportTally.village_code.in_(villages)
+    )
+    return Counter({tuple(row[:5]): row[5] for row in session.execute(query)})
+
+
+def _region_changes(new: Counter, old: Counter) -> Counter:
+    """What the villages' new tallies add to (or take from) each of their regions' rows:
+    (level, region code, month, subject, figure, key) -> change, without the zeros."""
+    changes: Counter = Counter()
+    for key in new.keys() | old.keys():
+        change = new.get(key, 0) - old.get(key, 0)
+        if change:
+            village, *rest = key
+            for level in REGION_LEVELS:
+                changes[(level, village[: CODE_WIDTH[level]], *rest)] += change
+    return Counter({key: n for key, n in changes.items() if n})
+
+
+def _add_to_regions(session: Session, changes: Counter) -> None:
+    if not changes:
+        return
+    table = RegionTally.__table__
+    insert = upsert_insert(session)(table)
+    stmt = insert.on_conflict_do_update(
+        index_elements=[table.c[name] for name in REGION_KEY],
+        set_={"count": table.c.count + insert.excluded.count},
+    )
+    # In key order: concurrent commits lock the shared rows (a province's totals) in the same
+    # order, so they wait for each other instead of deadlocking.
+    session.execute(
+        stmt,
+        [
+            {"level": lv, "region_code": r, "month": m, "subject": s, "figure": f, "key": k, "count": n}
+            for (lv, r, m, s, f, k), n in sorted(changes.items())
+        ],
+    )
+    emptied = [key[1:] for key, n in changes.items() if n < 0]
+    for i in range(0, len(emptied), 500):
+        pk = sa.tuple_(*(table.c[name] for name in REGION_KEY))
+        session.execute(sa.delete(table).where(table.c.count == 0, pk.in_(emptied[i : i + 500])))
+
+
+def sum_regions(session: Session) -> None:
+    """Recomputes every province, regency and district sum from the village tallies."""
+    session.execute(sa.delete(RegionTally))
+    for level in REGION_LEVELS:
+        region = sa.func.substr(ReportTally.village_code, 1, CODE_WIDTH[level])
+        columns = (ReportTally.month, ReportTally.subject, ReportTally.figure, ReportTally.key)
+        grouped = sa.select(region, *columns, sa.literal(level), sa.func.sum(ReportTally.count)).group_by(
+            region, *columns
+        )
+        session.execute(sa.insert(RegionTally).from_select([*REGION_KEY, "level", "count"], grouped))
+
+
 def villages_with_records(session: Session | None = None) -> list[str]:
     session = session or db.session
     query = sa.union(
@@ -222,7 +288,9 @@ def rebuild(session: Session | None = None) -> int:
     """Recomputes the tallies of every village. Bulk loaders that write cases, referrals or
     survey answers with plain SQL (COPY, INSERT ... SELECT) call this once afterwards."""
     session = session or db.session
-    return refresh_villages(villages_with_records(session), session)
+    written = refresh_villages(villages_with_records(session), session, regions=False)
+    sum_regions(session)
+    return written
 
 
 # --- refresh on write ------------------------------------------------------------------------
