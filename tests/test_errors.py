@@ -3,6 +3,8 @@
 import pytest
 from flask import abort
 
+from slrt.extensions import db
+
 
 @pytest.fixture(scope="module")
 def broken_app(app):
@@ -32,8 +34,11 @@ def test_unhandled_error_shows_a_friendly_page_without_traceback(broken_app, cli
 def test_api_errors_answer_json(broken_app, client):
     response = client.get("/api/v1/boom")
     assert response.status_code == 500
-    assert response.get_json() == {"error": "Terjadi kesalahan", "status": 500,
-                                   "message": response.get_json()["message"]}
+    assert response.get_json() == {
+        "error": "Terjadi kesalahan",
+        "status": 500,
+        "message": response.get_json()["message"],
+    }
     assert "ZeroDivisionError" not in response.get_data(as_text=True)
 
 
@@ -81,3 +86,24 @@ def test_text_no_database_can_store_is_refused_with_a_400_everywhere(client, aut
     auth.login("desk.a")
     search = client.get("/search?q=Siti%00")
     assert search.status_code == 400
+
+
+def test_page_numbers_beyond_any_list_are_answered_not_a_500(client, auth, world):
+    """A page number too large for the database's OFFSET (found by fuzzing the referrals API)
+    shows an empty last page on the pages, and a 400 naming the field on the API."""
+    huge = "3489471983640408752128"
+    auth.login("slrt.bdg")
+    for path in ("/referrals/overdue", "/reports/records", "/search?q=siti"):
+        response = client.get(f"{path}{'&' if '?' in path else '?'}page={huge}")
+        assert response.status_code == 200, path
+    assert client.get(f"/hsds/services?page={huge}").status_code == 200
+
+    from slrt.accounts import services as accounts
+
+    _, clear = accounts.issue_token(world.users["slrt"])
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {clear}"}
+    for page in (huge, "²"):  # "²" is a digit to str.isdigit() but no number to int()
+        response = client.get(f"/api/v1/referrals?page={page}", headers=bearer)
+        assert response.status_code == 400
+        assert response.get_json()["problems"][0]["field"] == "page"

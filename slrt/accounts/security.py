@@ -27,6 +27,7 @@ from slrt.core.access import region_clause, roles_required
 from slrt.core.audit import AuditEvent
 from slrt.core.db import utcnow
 from slrt.core.forms import apply_errors
+from slrt.core.web import page_number
 from slrt.core.workdays import JAKARTA
 from slrt.extensions import db
 
@@ -154,7 +155,7 @@ def audit_log() -> Any:
     filters = AuditFilters()
     if request.args and form.validate():
         filters = AuditFilters(**{name: form[name].data or None for name in AuditFilters.__annotations__})
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     rows = db.session.execute(
         audit_query(filters, current_user).limit(AUDIT_PER_PAGE + 1).offset((page - 1) * AUDIT_PER_PAGE)
     ).all()

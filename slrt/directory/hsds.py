@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy.orm import selectinload
 
+from slrt.core.web import MAX_PAGE
 from slrt.directory.models import Agency, RoutingRule, Service
 from slrt.extensions import db, limiter
 
@@ -99,7 +100,7 @@ def organization_json(agency: Agency, services: list[Service]) -> dict[str, Any]
 
 def _page_args() -> tuple[int, int]:
     try:
-        page = max(int(request.args.get("page", 1)), 1)
+        page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
         per_page = min(max(int(request.args.get("per_page", DEFAULT_PER_PAGE)), 1), MAX_PER_PAGE)
     except ValueError:
         abort(400, "page and per_page must be whole numbers")

@@ -242,7 +242,7 @@ class RowChecker:
             reasons.append(_("Kode desa/kelurahan tidak dikenal."))
 
         desil_text = (raw.get("desil") or "").strip()
-        desil = int(desil_text) if desil_text.isdigit() else None
+        desil = int(desil_text) if desil_text.isdecimal() else None
         if desil is None or not 1 <= desil <= 10:
             reasons.append(_("Desil harus angka 1 sampai 10."))
 

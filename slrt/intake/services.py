@@ -375,7 +375,7 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
     if person_id:
         existing = (
             db.session.scalar(visible(m.Person, user).where(m.Person.id == int(person_id)))
-            if person_id.isdigit()
+            if person_id.isdecimal()
             else None
         )
         if existing is None:
@@ -471,7 +471,7 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
             _add(errors, key, _("Isi dengan angka, paling banyak 3 digit."))
     in_dtsen = {"yes": True, "no": False}.get(_text(data, "in_dtsen", 10))
     desil_text = _text(data, "desil", 3)
-    desil = int(desil_text) if desil_text.isdigit() and 1 <= int(desil_text) <= 10 else None
+    desil = int(desil_text) if desil_text.isdecimal() and 1 <= int(desil_text) <= 10 else None
     if desil_text and desil is None:
         _add(errors, "desil", _("Desil 1 sampai 10, atau kosong bila belum diketahui."))
     if desil is not None and in_dtsen is False:

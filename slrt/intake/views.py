@@ -31,6 +31,7 @@ from slrt.core.access import get_or_404, roles_required, visible
 from slrt.core.audit import audit
 from slrt.core.crypto import mask
 from slrt.core.nik import NIK_MISSING_LABELS
+from slrt.core.web import page_number
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
@@ -88,10 +89,6 @@ def start_of_today() -> datetime:
     return datetime.combine(local_today(), time.min, tzinfo=JAKARTA).astimezone(UTC)
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 @bp.route("/")
 @login_required
 def home() -> Any:
@@ -108,7 +105,7 @@ def home() -> Any:
         .where(m.Case.status == m.CaseStatus.OPEN)
         .options(selectinload(m.Case.reporter), selectinload(m.Case.needs))
         .order_by(m.Case.urgent.desc(), m.Case.created_at.desc()),
-        page=_page(),
+        page=page_number(),
         per_page=PER_PAGE,
         error_out=False,
     )
@@ -133,12 +130,12 @@ def search() -> Any:
     if result.persons is not None:
         persons = db.paginate(
             result.persons,
-            page=_page(),
+            page=page_number(),
             per_page=PER_PAGE,
             error_out=False,
         )
     if result.cases is not None:
-        cases = db.paginate(result.cases, page=_page(), per_page=PER_PAGE, error_out=False)
+        cases = db.paginate(result.cases, page=page_number(), per_page=PER_PAGE, error_out=False)
     capped = result.kind == "name" and persons is not None and persons.total >= services.MAX_NAME_MATCHES
     return render_template(
         "intake/search.html", form=form, kind=result.kind, persons=persons, cases=cases, capped=capped
@@ -317,7 +314,7 @@ def _uploads() -> list[services.Upload]:
 def create_case() -> Any:
     form = IntakeForm()
     person = None
-    if form.person_id.data and form.person_id.data.isdigit():
+    if form.person_id.data and form.person_id.data.isdecimal():
         person = get_or_404(m.Person, int(form.person_id.data))
     _prepare(form, person)
     key = (form.idempotency_key.data or "")[:64]

@@ -163,7 +163,7 @@ def _check(case_id: int) -> str:
 def case_id_of(text: str) -> int | None:
     """The case number in a public id, or None when the id is malformed or its check is wrong."""
     number, _sep, check = text.strip().lower().partition("-")
-    if not number.isdigit() or len(number) > 12:
+    if not number.isdecimal() or len(number) > 12:
         return None
     case_id = int(number)
     return case_id if hmac.compare_digest(check, _check(case_id)) else None

@@ -150,7 +150,7 @@ def withdraw_consent(person_id: int) -> Any:
     form = WithdrawForm()
     if not form.validate():
         abort(400)
-    consent_id = int(form.consent_id.data) if (form.consent_id.data or "").isdigit() else None
+    consent_id = int(form.consent_id.data) if (form.consent_id.data or "").isdecimal() else None
     try:
         services.withdraw_consent(
             person, consent_id, form.method.data or "", form.note.data or "", current_user

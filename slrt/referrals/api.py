@@ -9,16 +9,17 @@ import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, request
 
 from slrt.accounts.services import ValidationFailed
-from slrt.api.auth import api_error, token_required
+from slrt.api.auth import api_error, limited, token_required
 from slrt.core.access import visible
 from slrt.core.audit import audit
+from slrt.core.web import MAX_PAGE
 from slrt.directory.models import Agency
 from slrt.extensions import db
 from slrt.referrals import services
 from slrt.referrals.models import Referral
 from slrt.referrals.models import ReferralStatus as S
 
-bp = Blueprint("referrals_api", __name__, url_prefix="/api/v1")
+bp = limited(Blueprint("referrals_api", __name__, url_prefix="/api/v1"))
 
 MAX_PER_PAGE = 100
 
@@ -73,9 +74,9 @@ def list_referrals() -> Any:
             problems.append({"field": "updated_since", "message": "ISO 8601 date-time with time zone"})
     page = request.args.get("page", "1")
     per_page = request.args.get("per_page", "50")
-    if not page.isdigit() or int(page) < 1:
-        problems.append({"field": "page", "message": "a positive integer"})
-    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
+    if not page.isdecimal() or not 1 <= int(page) <= MAX_PAGE:
+        problems.append({"field": "page", "message": f"an integer from 1 to {MAX_PAGE}"})
+    if not per_page.isdecimal() or not 1 <= int(per_page) <= MAX_PER_PAGE:
         problems.append({"field": "per_page", "message": f"an integer from 1 to {MAX_PER_PAGE}"})
     if problems:
         return api_error(400, "invalid query", problems)
@@ -248,7 +249,11 @@ OPENAPI_PATHS = {
             "parameters": [
                 {"name": "status", "in": "query", "schema": {"type": "string", "enum": [s.value for s in S]}},
                 {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {
+                    "name": "page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+                },
                 {
                     "name": "per_page",
                     "in": "query",

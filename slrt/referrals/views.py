@@ -17,7 +17,7 @@ from slrt.accounts.models import Role, User
 from slrt.accounts.services import ValidationFailed
 from slrt.core.access import get_or_404, roles_required, visible
 from slrt.core.audit import audit
-from slrt.core.web import is_safe_next
+from slrt.core.web import is_safe_next, page_number
 from slrt.core.workdays import LocalHoliday, local_today
 from slrt.directory.models import Agency
 from slrt.extensions import db
@@ -159,7 +159,7 @@ def do_transition(referral_id: int) -> Any:
                 flash(message, "error")
         return _back(referral, form.next.data)
     agency = None
-    if form.agency_id.data and str(form.agency_id.data).isdigit():
+    if form.agency_id.data and str(form.agency_id.data).isdecimal():
         agency = db.session.get(Agency, int(form.agency_id.data))
     try:
         event = services.transition(
@@ -264,7 +264,7 @@ def _list_options(query: sa.Select) -> sa.Select:
 
 
 def _page(query: sa.Select) -> tuple[list[Referral], int, int]:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     total = capped_count(query)
     rows = db.session.scalars(_list_options(query).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return list(rows), total, page

@@ -271,7 +271,7 @@ def records(user: User, args: Mapping[str, str], region: str | None) -> RecordLi
 
 
 def _int(text: str) -> int:
-    if not text.isdigit():
+    if not text.isdecimal():
         raise BadFilter(str(_l("Nilai filter %(v)s tidak dikenal.", v=text)))
     return int(text)
 

@@ -16,6 +16,7 @@ from flask_login import current_user
 from slrt.accounts.models import Role
 from slrt.core.access import in_scope_region, region_clause, roles_required
 from slrt.core.audit import audit
+from slrt.core.web import page_number
 from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.regions.models import Region
@@ -150,7 +151,7 @@ def records() -> Any:
         record_list = lists.records(current_user, request.args, region)
     except lists.BadFilter as exc:
         return _bad_filter(exc)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     rows = db.session.scalars(record_list.query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
     total = _count(record_list.query)
     columns = record_list.visible_columns(current_user)
