@@ -20,7 +20,16 @@ from slrt.extensions import db
 from slrt.referrals.models import RESOLVE_CLOCK, RESPOND_CLOCK, Referral
 from slrt.regions.models import Region, region_level
 from slrt.reports.models import RegionTally, ReportTally, ReportVillage
-from slrt.reports.tally import CASE, CODE_WIDTH, REFERRAL, REGION_LEVELS, SURVEY, local_date, month_start
+from slrt.reports.tally import (
+    CASE,
+    CODE_WIDTH,
+    REFERRAL,
+    REGION_LEVELS,
+    SURVEY,
+    local_date,
+    month_start,
+    next_month,
+)
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,6 @@ class Period:
         if end:
             clauses.append(column < end)
         return sa.and_(sa.true(), *clauses)
-
-
-def next_month(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
 def median_of(histogram: dict[int, int]) -> float | None:
