@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -35,7 +36,14 @@ def _rows(query: sa.Select) -> list[Referral]:
 
 
 def referral_home_data() -> dict[str, Any]:
-    """Counts and short lists for the home page of the logged-in user."""
+    """Counts and short lists for the home page of the logged-in user; read once per request
+    (the figures at the top of the home page and its sections below both show them)."""
+    if "referral_home_data" not in g:
+        g.referral_home_data = _home_data()
+    return g.referral_home_data
+
+
+def _home_data() -> dict[str, Any]:
     user = current_user
     if not user.is_authenticated:
         return {}
