@@ -353,6 +353,15 @@ def write_results(
                 f"Report tallies computed for every village afterwards (`slrt.reports.tally.rebuild`, "
                 f"what a bulk loader calls): **{b['seconds_tallies']} s**."
             )
+    if "ms_tally_commit" in built:
+        out.append("")
+        out.append(
+            f"What every commit adds to keep the dashboards current (the tallies of one village and "
+            f"month recomputed, and the change added to its district, regency and province): "
+            f"**{built['ms_tally_commit']:.0f} ms** (median of 5, a village of "
+            f"{built['village_referrals']:,.0f} referrals); the whole village: "
+            f"{built['ms_tally_village']:.0f} ms."
+        )
     out.append("")
     out.append("## Under load (gunicorn, wrk)")
     out.append("")
@@ -434,6 +443,7 @@ def main() -> None:
     app = make_app()
     if not built.get("skipped"):
         built["seconds_tallies"] = rebuild_tallies(app)
+    built.update(tally_per_commit(app))
     codes, ids = sample(app)
     token = issue_token(app)
     all_pages = pages(ids, "reports.dashboard" in app.view_functions)
@@ -470,6 +480,35 @@ def rebuild_tallies(app) -> float:
         tally.rebuild()
         db.session.commit()
     return time.perf_counter() - started
+
+
+def tally_per_commit(app, village: str = "32.04.05.2001") -> dict[str, float]:
+    """The cost a commit pays for live dashboards: one village-month recomputed (what a desk's
+    commit triggers), against the whole village (what every commit did before)."""
+    from slrt.core.workdays import local_today
+    from slrt.extensions import db
+    from slrt.reports import tally
+
+    month = frozenset({local_today().replace(day=1)})
+
+    def timed(scope) -> float:
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            tally.refresh(scope, db.session)
+            db.session.commit()
+            runs.append((time.perf_counter() - started) * 1000)
+        return statistics.median(runs)
+
+    with app.app_context():
+        referrals = db.session.scalar(
+            sa.text("SELECT count(*) FROM referrals WHERE village_code = :v"), {"v": village}
+        )
+        return {
+            "ms_tally_commit": timed({village: month}),
+            "ms_tally_village": timed({village: None}),
+            "village_referrals": referrals,
+        }
 
 
 def _pg_version(app) -> str:
