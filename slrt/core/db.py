@@ -65,6 +65,19 @@ class Base(DeclarativeBase):
     )
 
 
+def streamed(session: Any, query: sa.Select, per: int = 1000) -> Any:
+    """The objects `query` selects, fetched `per` at a time, for reading all of them (exports).
+
+    On PostgreSQL rows are streamed through a server-side cursor, which the planner plans for
+    its first 10% of rows by default: for an export of 20,000 referrals of a district it chose
+    to walk the whole table's date index (23 s instead of 6 s at 1,000,000 referrals). Set for
+    this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL cursor_tuple_fraction = 1.0"))
+    query = query.execution_options(yield_per=per)
+    return session.scalars(query)
+
+
 def upsert_insert(session_or_engine: Any) -> Any:
     """The dialect's INSERT (PostgreSQL or SQLite), the one that has `on_conflict_do_update`."""
     bind = session_or_engine.get_bind() if hasattr(session_or_engine, "get_bind") else session_or_engine

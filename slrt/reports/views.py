@@ -16,6 +16,7 @@ from flask_login import current_user
 from slrt.accounts.models import Role
 from slrt.core.access import in_scope_region, region_clause, roles_required
 from slrt.core.audit import audit
+from slrt.core.db import streamed
 from slrt.core.web import page_number
 from slrt.core.workdays import local_today
 from slrt.extensions import db
@@ -205,7 +206,7 @@ def _download(record_list: lists.RecordList, fmt: str) -> Response:
     header = [str(c.header) for c in columns]
 
     def rows() -> Any:
-        result = db.session.scalars(record_list.query.execution_options(yield_per=exports.YIELD_PER))
+        result = streamed(db.session, record_list.query, exports.YIELD_PER)
         for obj in result:
             yield record_list.cells(user, obj, columns)
 
