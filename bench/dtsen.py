@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import tempfile
@@ -69,6 +70,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument(
+        "--json", action="store_true", help="end with one JSON line of the figures (make bench)"
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgresql"):
@@ -107,6 +111,7 @@ def main() -> None:
             f"wrote {args.rows:,} rows for {len(villages)} villages in {time.perf_counter() - started:.1f} s"
         )
         batch = args.batch_size or services.DEFAULT_BATCH
+        figures = {"rows": args.rows}
         for label in ("first import", "re-import"):
             cpu = time.process_time()
             counts = services.import_file(path, batch_size=batch)
@@ -122,9 +127,12 @@ def main() -> None:
                 f"households +{counts.households_inserted:,} ~{counts.households_updated:,} "
                 f"={counts.households_unchanged:,}; rejected {counts.rejected:,}; changed {counts.changed:,}"
             )
+            figures[label] = {"seconds": counts.seconds, "rows_per_second": counts.rows_per_second}
         persons = db.session.scalar(sa.select(sa.func.count(Person.id)))
         households = db.session.scalar(sa.select(sa.func.count(Household.id)))
         print(f"database: {persons:,} persons, {households:,} households")
+        if args.json:
+            print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -335,7 +336,7 @@ def write_results(
     if built.get("skipped"):
         out.append(f"Reused an existing dataset of {built['cases']:,.0f} cases.")
     else:
-        b = {k: f"{v:,.0f}" for k, v in built.items()}
+        b = {k: f"{v:,.0f}" for k, v in built.items() if isinstance(v, int | float)}
         out.append(
             f"Kabupaten Bandung (32.04), {b['villages']} villages: {b['households']} households, "
             f"{b['persons']} persons, {b['cases']} cases, {b['needs']} needs, {b['referrals']} referrals "
@@ -361,6 +362,17 @@ def write_results(
             f"**{built['ms_tally_commit']:.0f} ms** (median of 5, a village of "
             f"{built['village_referrals']:,.0f} referrals); the whole village: "
             f"{built['ms_tally_village']:.0f} ms."
+        )
+    if "dtsen" in built:
+        d = built["dtsen"]
+        first, again = d["first import"], d["re-import"]
+        met = min(first["rows_per_second"], again["rows_per_second"]) >= 10_000
+        out.append("")
+        out.append(
+            f"DTSEN import (`bench/dtsen.py`, {d['rows']:,} rows into an empty database): first import "
+            f"**{first['rows_per_second']:,.0f} rows/s** ({first['seconds']:.1f} s), re-import "
+            f"**{again['rows_per_second']:,.0f} rows/s** ({again['seconds']:.1f} s); "
+            f"issue 7: >= 10,000 rows/s{verdict(met)}."
         )
     out.append("")
     out.append("## Under load (gunicorn, wrk)")
@@ -430,6 +442,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=500_000)
     parser.add_argument("--duration", default="10s", help="wrk duration per endpoint")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--dtsen-rows", type=int, default=200_000, help="rows of the DTSEN import bench")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgresql"):
@@ -451,6 +464,7 @@ def main() -> None:
     in_process(app, all_pages, codes, token)
     print("== EXPLAIN", file=sys.stderr)
     findings = explain.explain_pages(app, all_pages)
+    built.update(dtsen_import(args.dtsen_rows))
     print("== under load", file=sys.stderr)
     env = harness.env_for(url, os.environ.get("SLRT_INSTANCE_PATH", tempfile.mkdtemp(prefix="slrt-bench-")))
     under_load(all_pages, codes, token, env, args.duration)
@@ -480,6 +494,24 @@ def rebuild_tallies(app) -> float:
         tally.rebuild()
         db.session.commit()
     return time.perf_counter() - started
+
+
+def dtsen_import(rows: int) -> dict:
+    """`flask dtsen import` of a generated file into the empty second database run.sh made
+    (bench/dtsen.py, in its own process), first import and re-import."""
+    url = os.environ.get("SLRT_BENCH_DTSEN_URL")
+    if not url:
+        return {}
+    print(f"== DTSEN import ({rows:,} rows)", file=sys.stderr)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.dtsen", "--rows", str(rows), "--json"],
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=harness.ROOT,
+    )
+    return {"dtsen": json.loads(done.stdout.strip().splitlines()[-1])}
 
 
 def tally_per_commit(app, village: str = "32.04.05.2001") -> dict[str, float]:

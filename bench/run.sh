@@ -44,5 +44,8 @@ echo "== schema, regions, catalogue, demo users (PostgreSQL on port $PGPORT)"
 .venv/bin/flask regions load
 .venv/bin/flask demo seed >/dev/null
 echo "   ready in $((SECONDS - started)) s"
+# An empty second database for the DTSEN import bench (bench/dtsen.py), run by bench/run.py.
+runuser -u postgres -- "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres dtsen
+export SLRT_BENCH_DTSEN_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/dtsen"
 .venv/bin/python -m bench.run "$@"
 echo "== make bench finished in $((SECONDS - started)) s"
