@@ -16,7 +16,6 @@ and the masked form shown on pages. The one place that knows the keys.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from functools import lru_cache
@@ -95,7 +94,9 @@ def digest_with(hash_key: str, nik: str | None) -> str | None:
     digits = normalize_number(nik)
     if not digits:
         return None
-    return hmac.new(hash_key.encode(), digits.encode(), hashlib.sha256).hexdigest()
+    # hmac.digest: the one-shot C path, a third of hmac.new's cost (the DTSEN import takes two
+    # digests per row).
+    return hmac.digest(hash_key.encode(), digits.encode(), "sha256").hex()
 
 
 def mask(number: str | None) -> str:
