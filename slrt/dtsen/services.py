@@ -35,7 +35,7 @@ from slrt.core.nik import check_nik
 from slrt.directory.models import Service
 from slrt.extensions import db
 from slrt.intake import models as m
-from slrt.intake.services import PROGRAMMES
+from slrt.intake.services import PROGRAMMES, change_text
 from slrt.regions.models import LEVEL_VILLAGE, Region
 
 COLUMNS = ("nik", "no_kk", "nama", "tanggal_lahir", "jenis_kelamin", "kode_desa", "desil", "program")
@@ -391,25 +391,13 @@ def _search_name(name: str) -> str:
     return m.normalize_name(name)
 
 
-def _as_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return ", ".join(value)
-    if isinstance(value, bool):
-        return "ya" if value else "tidak"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value.value if hasattr(value, "value") else value)
-
-
 def _change(object_type: str, object_id: int, name: str, old: Any, new: Any, now: datetime) -> dict:
     return {
         "object_type": object_type,
         "object_id": object_id,
         "field": name,
-        "old_value": _as_text(old),
-        "new_value": _as_text(new),
+        "old_value": change_text(old),
+        "new_value": change_text(new),
         "changed_by_id": None,
         "changed_at": now,
     }

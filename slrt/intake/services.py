@@ -163,7 +163,9 @@ def fast_track_reasons(people: list[Any], categories: list[NeedCategory], today:
 # --- persons and households, with their change trail ---------------------------------------------
 
 
-def _as_text(value: Any) -> str | None:
+def change_text(value: Any) -> str | None:
+    """A field's value as the change trail records it (lists joined, yes/no, ISO dates, enum
+    values); the DTSEN import writes its trail with the same words."""
     if value is None:
         return None
     if isinstance(value, list):
@@ -180,7 +182,7 @@ PROTECTED_FIELDS = ("nik", "kk_number")
 
 
 def _logged(key: str, value: Any) -> str | None:
-    text = _as_text(value)
+    text = change_text(value)
     return mask(text) if key in PROTECTED_FIELDS and text else text
 
 
