@@ -132,6 +132,13 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+def no_store(response: Any) -> Any:
+    """`Cache-Control: no-store` unless the view set its own, for a blueprint's `after_request`:
+    answers that change as officers work, which a shared computer must not keep."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def add_security_headers(response: Any) -> Any:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)

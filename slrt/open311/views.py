@@ -18,6 +18,7 @@ from slrt.accounts.services import ValidationFailed, token_for
 from slrt.core import tracking
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
+from slrt.core.web import no_store
 from slrt.extensions import db, limiter
 from slrt.open311 import services
 
@@ -62,10 +63,7 @@ def http_error(exc: HTTPException) -> Any:
     return error(code, _("Permintaan tidak dapat diproses."))
 
 
-@bp.after_request
-def no_store(response: Any) -> Any:
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+bp.after_request(no_store)
 
 
 @bp.route("/services.<fmt>")

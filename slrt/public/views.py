@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from slrt.accounts.services import ValidationFailed
 from slrt.core import tracking
 from slrt.core.forms import apply_errors
-from slrt.core.web import error_response
+from slrt.core.web import error_response, no_store
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db, limiter
 from slrt.intake import models as m
@@ -67,11 +67,8 @@ def too_many(exc: Exception) -> Any:
     return render_template("public/limited.html"), 429
 
 
-@bp.after_request
-def no_store(response: Any) -> Any:
-    # A status answer changes as officers work, and a shared computer must not keep it.
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+# A status answer changes as officers work, and a shared computer must not keep it.
+bp.after_request(no_store)
 
 
 @bp.route("/status")
