@@ -61,15 +61,20 @@ def create_user(
             service_account=service_account,
         )
     except services.ValidationFailed as failed:
-        db.session.rollback()
-        for field, messages in failed.errors.items():
-            for message in messages:
-                click.echo(f"error: {field or 'input'}: {message}", err=True)
-        sys.exit(1)
+        _fail(failed)
     db.session.commit()
     click.echo(
         f"created user {user.username} ({user.role.value}, scope {user.scope_region_code or 'national'})"
     )
+
+
+def _fail(failed: services.ValidationFailed) -> None:
+    """Nothing is written: every message on stderr, then exit status 1."""
+    db.session.rollback()
+    for field, messages in failed.errors.items():
+        for message in messages:
+            click.echo(f"error: {field or 'input'}: {message}", err=True)
+    sys.exit(1)
 
 
 @tokens_cli.command("create")
@@ -92,10 +97,6 @@ def create_token(username: str, days: int, name: str, scopes: tuple[str, ...]) -
     try:
         _token, clear = services.issue_token(user, name=name, days=days, scopes=list(scopes) or None)
     except services.ValidationFailed as failed:
-        db.session.rollback()
-        for field, messages in failed.errors.items():
-            for message in messages:
-                click.echo(f"error: {field or 'input'}: {message}", err=True)
-        sys.exit(1)
+        _fail(failed)
     db.session.commit()
     click.echo(clear)
