@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from slrt.core.access import region_clause
-from slrt.core.workdays import JAKARTA, local_today
+from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.referrals.models import RESOLVE_CLOCK, RESPOND_CLOCK, Referral
 from slrt.regions.models import Region, region_level
@@ -28,6 +28,7 @@ from slrt.reports.tally import (
     SURVEY,
     local_date,
     month_start,
+    month_start_utc,
     next_month,
 )
 
@@ -40,12 +41,8 @@ class Period:
     last: date | None = None
 
     def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
-        start = end = None
-        if self.first:
-            start = datetime.combine(self.first, time.min, tzinfo=JAKARTA).astimezone(UTC)
-        if self.last:
-            nxt = next_month(self.last)
-            end = datetime.combine(nxt, time.min, tzinfo=JAKARTA).astimezone(UTC)
+        start = month_start_utc(self.first) if self.first else None
+        end = month_start_utc(next_month(self.last)) if self.last else None
         return start, end
 
     def months_clause(self, column: sa.ColumnElement) -> sa.ColumnElement[bool]:

@@ -90,7 +90,8 @@ def next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def _month_start_utc(month: date) -> datetime:
+def month_start_utc(month: date) -> datetime:
+    """Midnight Jakarta time of the first of `month`, as UTC: where the month's records begin."""
     return datetime.combine(month, time.min, tzinfo=JAKARTA).astimezone(UTC)
 
 
@@ -100,7 +101,7 @@ def created_in(column: sa.ColumnElement, months: Months) -> sa.ColumnElement[boo
         return sa.true()
     return sa.or_(
         *(
-            sa.and_(column >= _month_start_utc(m), column < _month_start_utc(next_month(m)))
+            sa.and_(column >= month_start_utc(m), column < month_start_utc(next_month(m)))
             for m in sorted(months)
         )
     )
