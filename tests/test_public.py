@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -23,23 +22,10 @@ from tests.public_factories import (
     unknown_code,
     wrong_check,
 )
+from tests.sqlcount import counting
 
 INVALID_TEXT = "Kode tidak valid, periksa kembali."
 TOKENS_RE = re.compile(r'value="[A-Za-z0-9._-]{20,}"')
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
 
 
 @pytest.fixture()
@@ -58,9 +44,9 @@ def assert_no_secrets(text: str) -> None:
 
 def test_wrong_check_symbol_is_refused_before_any_database_query(client, world):
     code = wrong_check(world.case_a.tracking_code)
-    with count_queries() as page_queries:
+    with counting() as page_queries:
         page = client.get(f"/status?code={code}")
-    with count_queries() as api_queries:
+    with counting() as api_queries:
         api = client.get(f"/api/v1/public/status/{code}")
     assert page.status_code == 400
     assert INVALID_TEXT in page.get_data(as_text=True)
@@ -70,7 +56,7 @@ def test_wrong_check_symbol_is_refused_before_any_database_query(client, world):
 
 
 def test_valid_code_does_query_the_database(client, world):
-    with count_queries() as queries:
+    with counting() as queries:
         client.get(f"/status?code={world.case_a.tracking_code}")
     assert queries
 

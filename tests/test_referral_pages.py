@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from slrt.extensions import db
 from slrt.referrals.models import Referral
 from slrt.referrals.models import ReferralStatus as S
 from tests.factories import make_case, make_office, make_person, make_user
 from tests.referral_factories import referral_in
+from tests.sqlcount import counting
 
 
 def _post_transition(auth, referral, to, **data):
@@ -97,16 +97,8 @@ def test_agency_inbox_filters_and_hides_anonymous_reporters(client, auth, world)
 
 def _count_queries(client, url):
     db.session.expire_all()  # both measurements start from the same (cold) session
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counting() as statements:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
 
 
