@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from slrt.core.db import utcnow
+from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.referrals.models import ReferralStatus as S
 from slrt.referrals.services import set_deadlines
@@ -13,7 +14,7 @@ from tests.factories import make_referral
 
 def referral_in(world, status: S, *, case=None, service: str = "BPNT", today: date | None = None):
     """A referral of village A (to world.agency) already in `status`, as if it got there normally."""
-    today = today or date.today()
+    today = today or local_today()
     referral = make_referral(case or world.case_a, service, agency=world.agency, status=status)
     if status not in (S.DRAFT, S.AWAITING_APPROVAL):
         set_deadlines(referral, today)

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from slrt.core.db import utcnow
+from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.notifications import services as outbox
 from slrt.notifications.models import Notification, NotificationChannel, NotificationStatus
@@ -67,16 +68,19 @@ def _overdue_world(world):
     world.users["agency"].email = "dinsos@example.go.id"
     world.users["slrt"].email = "slrt@example.go.id"
     world.users["other_agency"].email = "dukcapil@example.go.id"
-    late_answer = referral_in(world, S.SENT, today=date(2026, 10, 1))
-    late_work = referral_in(world, S.ACCEPTED, today=date(2026, 9, 1))
-    on_time = referral_in(world, S.SENT, today=date(2026, 11, 20))
+    # Dates derived from the office's today: the overdue page and a sweep without `today` use
+    # the real clock, so fixed dates turn "on time" into "overdue" as the calendar moves on.
+    today = local_today()
+    late_answer = referral_in(world, S.SENT, today=today - timedelta(days=60))
+    late_work = referral_in(world, S.ACCEPTED, today=today - timedelta(days=90))
+    on_time = referral_in(world, S.SENT, today=today)
     db.session.commit()
     return late_answer, late_work, on_time
 
 
 def test_sweep_marks_breaches_and_notifies_once_even_when_run_twice(world):
     late_answer, late_work, _on_time = _overdue_world(world)
-    first = sweep(today=date(2026, 11, 23))
+    first = sweep(today=local_today())
     assert sorted(first.referral_ids) == sorted([late_answer.id, late_work.id])
     recipients = db.session.scalars(
         sa.select(Notification.recipient).where(Notification.template == "referral_breach")
@@ -87,7 +91,7 @@ def test_sweep_marks_breaches_and_notifies_once_even_when_run_twice(world):
     kinds = dict(db.session.execute(sa.select(ReferralBreach.referral_id, ReferralBreach.kind)).all())
     assert kinds[late_answer.id] == "respond" and kinds[late_work.id] == "resolve"
 
-    second = sweep(today=date(2026, 11, 24))
+    second = sweep(today=local_today() + timedelta(days=1))
     assert second.breaches == 0 and second.notifications == 0
     assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == len(recipients)
 
