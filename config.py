@@ -44,6 +44,13 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     # One app server: counters in process (slrt.core.ratelimit); several: redis://host:6379/0.
     RATELIMIT_STORAGE_URI = os.environ.get("SLRT_RATELIMIT_STORAGE_URI", "slrt-memory://")
+    # Redis down must not take the app down: each worker counts in process meanwhile (with a
+    # logged warning), and goes back to Redis once it answers a ping again
+    # (tests/test_faults.py). Timeouts so an unreachable host costs a second, not a hang.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = (
+        {"socket_connect_timeout": 1, "socket_timeout": 1} if RATELIMIT_STORAGE_URI.startswith("redis") else {}
+    )
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT = timedelta(minutes=15)

@@ -31,14 +31,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(target: str, env: dict[str, str], workers: int | None = None) -> tuple[subprocess.Popen, str]:
+def serve(
+    target: str, env: dict[str, str], workers: int | None = None, log: Path | None = None
+) -> tuple[subprocess.Popen, str]:
     """Starts `gunicorn -c deploy/gunicorn.conf.py target` on a free loopback port; returns the
-    process and its base URL once a worker answers."""
+    process and its base URL once a worker answers. `log`: a file for its stderr (the app's log)."""
     port = free_port()
     env = {**env, "SLRT_BIND": f"127.0.0.1:{port}", "SLRT_ACCESS_LOG": "", "SLRT_LOG_LEVEL": "warning"}
     if workers:
         env["SLRT_WORKERS"] = str(workers)
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), target], cwd=ROOT, env=env)
+    stderr = log.open("ab") if log is not None else None
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), target], cwd=ROOT, env=env, stderr=stderr
+    )
+    if stderr is not None:
+        stderr.close()  # the child holds its own copy
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -174,3 +181,118 @@ def referral_bench(description: str, fill: Callable, measure: Callable) -> None:
         if not db.session.scalar(sa.select(sa.func.count(Referral.id))):
             fill(db, args.referrals)
         measure(app, db)
+
+
+def pg_tool(name: str) -> str | None:
+    """The newest PostgreSQL server binary of that name (initdb, pg_ctl, pg_dump, ...), or None."""
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3]))
+    return str(found[-1]) if found else None
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    # The server refuses to run as root; .ci/run and bench/run.sh do the same with runuser.
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@dataclass
+class PrivatePostgres:
+    """A throw-away PostgreSQL cluster on a free loopback port (see `private_postgres`)."""
+
+    data: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync=off"
+        subprocess.run(
+            _as_postgres(
+                [
+                    pg_tool("pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-w",
+                    "-t",
+                    "30",
+                    "-l",
+                    str(self.data / "log"),
+                    "-o",
+                    options,
+                    "start",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=60,
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        subprocess.run(
+            _as_postgres([pg_tool("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"]),
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
+
+
+@contextlib.contextmanager
+def private_postgres(parent: Path | None = None) -> Iterator[PrivatePostgres]:
+    """initdb + pg_ctl start on a free port (trust auth, no fsync), stopped and removed on exit."""
+    import shutil
+    import tempfile
+
+    if pg_tool("initdb") is None:
+        raise RuntimeError("PostgreSQL server binaries are missing (apt-get install postgresql)")
+    data = Path(tempfile.mkdtemp(prefix="slrt-pg-", dir=parent))
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres")
+    subprocess.run(
+        _as_postgres([pg_tool("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"]),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        timeout=120,
+    )
+    server = PrivatePostgres(data, free_port())
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop("immediate")
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def start_redis(port: int, folder: Path) -> subprocess.Popen:
+    """A throw-away redis-server on a loopback port (no persistence); returns once it answers PING."""
+    import shutil
+
+    proc = subprocess.Popen(
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return proc
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("redis-server did not start") from None
+            time.sleep(0.2)
