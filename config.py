@@ -49,7 +49,9 @@ class Config:
     # (tests/test_faults.py). Timeouts so an unreachable host costs a second, not a hang.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_STORAGE_OPTIONS = (
-        {"socket_connect_timeout": 1, "socket_timeout": 1} if RATELIMIT_STORAGE_URI.startswith("redis") else {}
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+        if RATELIMIT_STORAGE_URI.startswith("redis")
+        else {}
     )
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_MAX_FAILURES = 5

@@ -191,7 +191,8 @@ def test_failed_delivery_is_retried_with_backoff_then_given_up(app, world):
             waits.append(note.next_attempt_at - now)
             now = note.next_attempt_at
             outbox.send_due(now=now)
-        assert waits == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
+        assert waits[:7] == [timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 32, 60)]
+        assert waits[7:] == [outbox.BACKOFF_MAX] * (outbox.MAX_ATTEMPTS - 8)
         assert note.status is NotificationStatus.FAILED and note.attempts == outbox.MAX_ATTEMPTS
     finally:
         app.config["MAIL_PORT"] = old

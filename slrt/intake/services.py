@@ -7,6 +7,7 @@ Services collect every problem and raise `ValidationFailed` once, keyed by the f
 
 from __future__ import annotations
 
+import errno
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -720,11 +721,29 @@ def _open_case(
 def _store_uploads(case: m.Case, uploads: list[tuple[Upload, str, str]], user: User) -> list[Path]:
     folder = Path(current_app.config["UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     for upload, mime, ext in uploads:
         stored = f"{secrets.token_hex(16)}.{ext}"
         path = folder / stored
-        path.write_bytes(upload.content)
+        try:
+            path.write_bytes(upload.content)
+        except OSError as exc:
+            # A full disk (found by tests/test_faults.py: a bare 500, and the files written
+            # before it stayed on disk with no case): remove what this visit wrote, keep nothing.
+            for done in [*written, path]:
+                done.unlink(missing_ok=True)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise ValidationFailed(
+                    {
+                        None: [
+                            _(
+                                "Lampiran tidak dapat disimpan karena penyimpanan server penuh. Tidak ada "
+                                "yang tersimpan; hubungi administrator, lalu kirim lagi."
+                            )
+                        ]
+                    }
+                ) from exc
+            raise
         written.append(path)
         db.session.add(
             m.Attachment(

@@ -24,8 +24,12 @@ from slrt.notifications.models import Notification, NotificationChannel, Notific
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-BACKOFF_BASE = timedelta(minutes=1)  # 1, 2, 4, 8 minutes between attempts
+# 1, 2, 4, ... 32 minutes between attempts, then hourly: a message waits out a relay that is down
+# for a day. (5 attempts, 15 minutes in all, gave up on every message of an hour-long outage:
+# tests/test_faults.py.)
+MAX_ATTEMPTS = 30
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=1)
 
 
 @dataclass
@@ -176,7 +180,7 @@ def send_due(now: datetime | None = None, limit: int = 200) -> SendReport:
                 note.status = NotificationStatus.FAILED
                 report.failed += 1
             else:
-                note.next_attempt_at = now + BACKOFF_BASE * (2 ** (note.attempts - 1))
+                note.next_attempt_at = now + min(BACKOFF_BASE * 2 ** (note.attempts - 1), BACKOFF_MAX)
                 report.retried += 1
             log.warning("notification %s failed (attempt %s): %s", note.id, note.attempts, exc)
         else:

@@ -1,0 +1,455 @@
+"""The app keeps working when its parts fail: a worker killed mid-request, PostgreSQL restarted,
+Redis gone, the SMTP relay down for an hour, a full attachment disk, an upgrade, a backup restored.
+
+The ones that start their own servers are marked slow; those that need PostgreSQL (advisory
+locks, pg_dump) skip with the reason on SQLite. The soak under load is in bench/soak.py."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import http.cookiejar
+import io
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bench import harness
+from bench.dataset import pg_url
+from slrt.accounts.services import issue_token
+from slrt.extensions import db
+from slrt.intake import models as m
+from slrt.notifications import services as outbox
+from slrt.notifications.models import Notification, NotificationChannel, NotificationStatus
+from slrt.referrals.models import ReferralEvent
+from tests.factories import PASSWORD
+from tests.intake_factories import KEY_RE, intake_form, post_intake
+
+ON_PG = os.environ.get("DATABASE_URL", "").startswith("postgresql")
+pg_only = pytest.mark.skipif(not ON_PG, reason="needs PostgreSQL (DATABASE_URL): row locks and pg_dump")
+slow = pytest.mark.slow
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 2000
+
+
+def _test_db_url() -> str:
+    return db.engine.url.render_as_string(hide_password=False)
+
+
+def _gunicorn_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        **harness.env_for(_test_db_url(), str(tmp_path / "instance")),
+        "SLRT_UPLOAD_DIR": str(tmp_path / "uploads"),
+        **extra,
+    }
+
+
+class Browser:
+    """A cookie-keeping HTTP client over urllib, for a real gunicorn server."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def request(self, path: str, data: dict | None = None, headers: dict | None = None, timeout=20):
+        body = None
+        if data is not None:
+            body = urllib.parse.urlencode(data, doseq=True).encode()
+        req = urllib.request.Request(self.base + path, data=body, headers=headers or {})  # noqa: S310
+        try:
+            with self.opener.open(req, timeout=timeout) as response:
+                return response.status, response.read().decode(), response.url
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(), exc.url
+
+    def login(self, username: str) -> None:
+        _, page, _ = self.request("/login")
+        token = harness.CSRF_RE.search(page).group(1)
+        _, home, _ = self.request("/login", {"username": username, "password": PASSWORD, "csrf_token": token})
+        assert "logout" in home.lower() or "keluar" in home.lower(), "login failed"
+
+
+def _workers(master: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def _wait(predicate, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextlib.contextmanager
+def _table_locked(table: str):
+    """Holds an EXCLUSIVE lock on `table` from another connection: a request that writes a row
+    there (a referral event, a new case's audit row) stalls with its other rows written but not
+    committed."""
+    engine = sa.create_engine(_test_db_url(), poolclass=sa.pool.NullPool)
+    conn = engine.connect()
+    conn.execute(sa.text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
+    try:
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
+        engine.dispose()
+
+
+def _blocked_backends(conn) -> list[int]:
+    return (
+        conn.execute(
+            sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+def _alive(conn, pids: list[int]) -> bool:
+    return bool(
+        conn.execute(sa.text("SELECT 1 FROM pg_stat_activity WHERE pid = ANY(:p)"), {"p": pids}).first()
+    )
+
+
+def _kill_worker_inside(server: subprocess.Popen, table: str, send):
+    """Sends a request that stalls on a lock on `table`, SIGKILLs the worker serving it, lets go
+    of the lock and waits for PostgreSQL to roll the dead worker's transaction back."""
+    # pg_stat_activity is read from its own autocommit connection: inside a transaction it is
+    # one snapshot that never changes.
+    probe = sa.create_engine(_test_db_url(), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with probe.connect() as watch:
+            with _table_locked(table):
+                result: dict = {}
+                thread = threading.Thread(target=lambda: result.update(answer=send()), daemon=True)
+                thread.start()
+                stalled = _wait(lambda: _blocked_backends(watch), 20, "the request to stall on the lock")
+                for pid in _workers(server):
+                    os.kill(pid, signal.SIGKILL)
+                thread.join(20)
+                assert not thread.is_alive()
+            # The dead worker's backend gets the lock, finds its client gone and rolls back.
+            _wait(lambda: not _alive(watch, stalled), 20, "the dead worker's transaction to end")
+    finally:
+        probe.dispose()
+    return result.get("answer")
+
+
+def _safe(call):
+    try:
+        return call()
+    except (OSError, urllib.error.URLError) as exc:  # the connection dies with the worker
+        return exc
+
+
+@pg_only
+@slow
+def test_worker_killed_in_a_referral_transition_writes_nothing_and_the_retry_is_safe(tmp_path, world):
+    referral = world.referral_a
+    _, clear = issue_token(world.users["agency"])
+    db.session.commit()
+    before = (referral.status, referral.version)
+    server, base = harness.serve("wsgi:app", _gunicorn_env(tmp_path), workers=1)
+    try:
+        body = {"to": "accepted", "version": referral.version, "note": "Diterima"}
+        headers = {"Authorization": f"Bearer {clear}", "Content-Type": "application/json"}
+        url = f"{base}/api/v1/referrals/{referral.id}/transitions"
+
+        def send():
+            import json
+
+            req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)  # noqa: S310
+            try:
+                with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310 - loopback
+                    return response.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        answer = _kill_worker_inside(server, "referral_events", lambda: _safe(send))
+        assert isinstance(answer, Exception)  # the client saw the connection drop, no answer
+        db.session.expire_all()
+        assert (referral.status, referral.version) == before  # nothing half-written
+        events = (
+            sa.select(sa.func.count())
+            .select_from(ReferralEvent)
+            .where(ReferralEvent.referral_id == referral.id)
+        )
+        events_before = db.session.scalar(events)
+        # The client retries with the same version: the master has started a new worker.
+        assert _wait(lambda: _safe(send) == 200 or None, 30, "the retry to succeed")
+        db.session.expire_all()
+        assert referral.status.value == "accepted" and referral.version == before[1] + 1
+        assert db.session.scalar(events) == events_before + 1
+        # A second retry of the same request is refused as stale: the transition happened once.
+        assert send() == 409
+        assert db.session.scalar(events) == events_before + 1
+    finally:
+        harness.stop(server)
+
+
+@pg_only
+@slow
+def test_worker_killed_in_an_intake_submit_writes_nothing_and_the_retry_files_one_case(tmp_path, world):
+    server, base = harness.serve("wsgi:app", _gunicorn_env(tmp_path), workers=1)
+    try:
+        browser = Browser(base)
+        browser.login("desk.a")
+        _, page, _ = browser.request("/cases/new?new=1")
+        key = KEY_RE.search(page).group(1)
+        form = intake_form(idempotency_key=key, csrf_token=harness.CSRF_RE.search(page).group(1))
+        cases = sa.select(sa.func.count(m.Case.id))
+        people = sa.select(sa.func.count(m.Person.id))
+        before = (db.session.scalar(cases), db.session.scalar(people))
+
+        answer = _kill_worker_inside(
+            server, "audit_events", lambda: _safe(lambda: browser.request("/cases/new", form))
+        )
+        assert isinstance(answer, Exception)
+        assert (db.session.scalar(cases), db.session.scalar(people)) == before  # no half case
+        status, _html, final = _wait(
+            lambda: (
+                (r := _safe(lambda: browser.request("/cases/new", form)))
+                and not isinstance(r, Exception)
+                and r
+            ),
+            30,
+            "the retry",
+        )
+        assert status == 200 and "/receipt" in final
+        assert db.session.scalar(cases) == before[0] + 1
+        # The same form once more (a double click): the same case, not a second one.
+        status, _, again = browser.request("/cases/new", form)
+        assert status == 200 and again == final
+        assert db.session.scalar(cases) == before[0] + 1
+        assert db.session.scalar(sa.select(m.Case.id).where(m.Case.idempotency_key == key)) is not None
+    finally:
+        harness.stop(server)
+
+
+# --- PostgreSQL restarted under load ------------------------------------------------------------
+
+
+@pg_only
+@slow
+def test_postgresql_restart_errors_only_while_down_and_recovers_by_itself(tmp_path, world):
+    if harness.pg_tool("initdb") is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    dump = tmp_path / "test.dump"
+    subprocess.run(
+        [harness.pg_tool("pg_dump"), "-Fc", "-f", str(dump), pg_url(_test_db_url())], check=True, timeout=120
+    )
+    with harness.private_postgres(tmp_path) as pg:
+        subprocess.run(
+            [harness.pg_tool("pg_restore"), "--no-owner", "-d", pg_url(pg.url), str(dump)],
+            check=True,
+            timeout=120,
+        )
+        server, base = harness.serve("wsgi:app", _gunicorn_env(tmp_path, DATABASE_URL=pg.url), workers=2)
+        try:
+            browser = Browser(base)
+            browser.login("desk.a")
+            case_page = f"/cases/{world.case_a.id}"
+            log: list[tuple[float, str, int]] = []
+            stop = threading.Event()
+
+            def load():
+                while not stop.is_set():
+                    for path in ("/", case_page, "/referrals"):
+                        answer = _safe(lambda p=path: browser.request(p, timeout=10))
+                        status = answer[0] if isinstance(answer, tuple) else 0
+                        log.append((time.monotonic(), path, status))
+
+            thread = threading.Thread(target=load, daemon=True)
+            thread.start()
+            time.sleep(1.5)
+            down = time.monotonic()
+            pg.stop("fast")
+            time.sleep(2)
+            pg.start()
+            up = time.monotonic()
+            time.sleep(4)
+            stop.set()
+            thread.join(20)
+        finally:
+            harness.stop(server)
+    before = [s for t, _p, s in log if t < down]
+    during = [s for t, _p, s in log if down <= t < up + 1]
+    after = [(p, s) for t, p, s in log if t >= up + 1]
+    assert before and set(before) == {200}
+    assert any(s != 200 for s in during), "the outage was not seen"
+    assert after and {s for _p, s in after} == {200}, after  # every page answers again, unaided
+    assert {p for p, _s in after} == {"/", case_page, "/referrals"}
+
+
+# --- Redis (rate limits) unreachable -------------------------------------------------------------
+
+LOOKUP = "/status?code=AAAA-AAAA-AAAA"  # answered 400 before any database work, but counted
+
+
+@slow
+def test_redis_down_the_app_serves_with_a_warning_and_limits_return_with_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: .ci/run installs it")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = harness.free_port()  # nothing listens there yet
+    log = tmp_path / "app.log"
+    env = {
+        **os.environ,
+        "SLRT_CONFIG": "development",
+        "SLRT_INSTANCE_PATH": str(tmp_path),
+        "SLRT_STATUS_RATE_LIMIT": "3/minute",
+        "SLRT_RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{port}/0",
+    }
+    server, base = harness.serve("wsgi:app", env, workers=1, log=log)
+    redis = None
+    try:
+        browser = Browser(base)
+        # Redis down: served, and still limited per worker (the in-memory fallback).
+        assert [browser.request(LOOKUP)[0] for _ in range(4)] == [400, 400, 400, 429]
+        assert "Rate limit storage unreachable" in log.read_text()
+        redis = harness.start_redis(port, tmp_path)
+        import redis as redis_client
+
+        store = redis_client.Redis(port=port)
+        # Back on Redis once a ping answers (the limiter retries 1, 2, 4 ... s apart).
+        _wait(lambda: browser.request(LOOKUP) and store.keys("LIMITS*"), 40, "the limiter to use Redis again")
+        assert "Rate limit storage recovered" in log.read_text()
+        statuses = [browser.request(LOOKUP)[0] for _ in range(4)]
+        assert statuses[-1] == 429 and 429 in statuses
+        assert max(int(store.get(k) or 0) for k in store.keys("LIMITS*")) >= 3  # counted in Redis
+    finally:
+        harness.stop(server)
+        if redis is not None:
+            redis.terminate()
+            redis.wait(10)
+
+
+# --- the SMTP relay down for an hour ------------------------------------------------------------
+
+
+def test_smtp_down_for_an_hour_the_outbox_keeps_every_message_and_delivers_each_once(app, world, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    port = harness.free_port()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    recipients = [f"petugas{i}@example.go.id" for i in range(5)]
+    for address in recipients:
+        outbox.enqueue(
+            address, NotificationChannel.EMAIL, "referral_new", {"service": "PKH", "letter": address}
+        )
+    db.session.commit()
+    start = outbox.utcnow()
+    # cron runs `flask notifications send` every minute; the relay is down for 60 of them.
+    for minute in range(61):
+        outbox.send_due(now=start + timedelta(minutes=minute))
+    notes = db.session.scalars(sa.select(Notification)).all()
+    assert len(notes) == 5 and {n.status for n in notes} == {NotificationStatus.PENDING}
+    assert all(n.attempts >= 6 and "Error" in n.last_error for n in notes)
+
+    class Inbox:
+        def __init__(self):
+            self.received: list[str] = []
+
+        async def handle_DATA(self, _server, _session, envelope):
+            self.received.extend(envelope.rcpt_tos)
+            return "250 OK"
+
+    inbox = Inbox()
+    relay = Controller(inbox, hostname="127.0.0.1", port=port)
+    relay.start()
+    try:
+        later = start + timedelta(minutes=61)
+        for minute in range(0, 121, 1):  # the relay is back; cron goes on every minute
+            outbox.send_due(now=later + timedelta(minutes=minute))
+    finally:
+        relay.stop()
+    assert sorted(inbox.received) == sorted(recipients)  # every message, each once
+    db.session.expire_all()
+    assert {n.status for n in db.session.scalars(sa.select(Notification))} == {NotificationStatus.SENT}
+
+
+# --- the attachment disk full -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _tiny_disk(folder: Path, monkeypatch):
+    """A real 64 KiB tmpfs when this process may mount one (root in CI), else a write that
+    raises ENOSPC once the folder holds 48 KiB."""
+    folder.mkdir()
+    mounted = (
+        os.geteuid() == 0
+        and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+    if not mounted:
+        real = Path.write_bytes
+
+        def write_bytes(path, data):
+            used = sum(p.stat().st_size for p in folder.iterdir() if p != path)
+            if path.parent == folder and used + len(data) > 48 * 1024:
+                path.touch()  # a real full disk leaves the file it failed to write
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real(path, data)
+
+        monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    try:
+        yield mounted
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_a_full_attachment_disk_says_so_and_saves_no_half_case(
+    app, client, auth, world, tmp_path, monkeypatch
+):
+    folder = tmp_path / "disk"
+    cases_before = db.session.scalar(sa.select(sa.func.count(m.Case.id)))
+    with _tiny_disk(folder, monkeypatch):
+        monkeypatch.setitem(app.config, "UPLOAD_DIR", str(folder))
+        filler = folder / "filler"
+        filler.write_bytes(b"x" * 40 * 1024)
+        auth.login("desk.a")
+        data = intake_form(
+            file_ktp=(io.BytesIO(PNG), "ktp.png"),  # fits
+            file_house=[(io.BytesIO(PNG * 12), "rumah.png")],  # 24 KB: the disk is full
+        )
+        response = post_intake(auth, data, content_type="multipart/form-data")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "penyimpanan server penuh" in html and "Tidak ada yang tersimpan" in html
+        assert db.session.scalar(sa.select(sa.func.count(m.Case.id))) == cases_before
+        assert db.session.scalar(sa.select(sa.func.count(m.Attachment.id))) == 0
+        assert not db.session.scalar(sa.select(m.Person.id).where(m.Person.name == "Wati Suryani"))
+        assert sorted(p.name for p in folder.iterdir()) == ["filler"]  # no orphan file either
+        # Space freed: the same form (same idempotency key) goes through, once.
+        filler.unlink()
+        data = intake_form(
+            file_ktp=(io.BytesIO(PNG), "ktp.png"), file_house=[(io.BytesIO(PNG * 12), "rumah.png")]
+        )
+        assert post_intake(auth, data, content_type="multipart/form-data").status_code == 302
+        case = db.session.scalar(sa.select(m.Case).where(m.Case.idempotency_key == "key-1"))
+        assert len(case.attachments) == 2 and len(list(folder.iterdir())) == 2
