@@ -13,6 +13,7 @@ import io
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -464,3 +465,115 @@ def test_a_full_attachment_disk_says_so_and_saves_no_half_case(
         assert post_intake(auth, data, content_type="multipart/form-data").status_code == 302
         case = db.session.scalar(sa.select(m.Case).where(m.Case.idempotency_key == "key-1"))
         assert len(case.attachments) == 2 and len(list(folder.iterdir())) == 2
+
+
+# --- backup and restore, and an upgrade on the restored copy -------------------------------------
+
+ROUND_1_HEAD = "0011_region_tallies"  # the last migration on main when round 2 started
+
+
+def _populate(world) -> None:
+    from tests.factories import make_case, make_person
+
+    for i in range(20):
+        person = make_person(name=f"Warga {i}", nik=f"32040141078500{i:02d}")
+        make_case(person.village_code, world.office_a, reporter=person)
+    db.session.commit()
+
+
+def _snapshot(url: str) -> tuple[dict[str, int], list[str]]:
+    """Rows per table, and the NIKs decrypted with the app's keys (never stored in the database)."""
+    from slrt.core.crypto import decrypt
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            names = sa.inspect(conn).get_table_names()
+            counts = {t: conn.execute(sa.text(f'SELECT count(*) FROM "{t}"')).scalar() for t in names}  # noqa: S608
+            counts.pop("alembic_version", None)
+            tokens = conn.execute(
+                sa.text("SELECT nik_encrypted FROM persons WHERE nik_encrypted IS NOT NULL ORDER BY id")
+            ).scalars()
+            return counts, [decrypt(t) for t in tokens]
+    finally:
+        engine.dispose()
+
+
+def _flask(url: str, tmp_path: Path, *args: str) -> str:
+    env = {**harness.env_for(url, str(tmp_path / "instance")), "FLASK_APP": "wsgi"}
+    done = subprocess.run(
+        [str(harness.BIN / "flask"), *args],
+        env=env,
+        cwd=harness.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout + done.stderr
+
+
+@contextlib.contextmanager
+def _restored_copy(tmp_path: Path):
+    """The test database backed up and restored into an empty one, as deploy/backup.md says."""
+    url = _test_db_url()
+    if not ON_PG:
+        copy = tmp_path / "restored.sqlite"
+        with sqlite3.connect(db.engine.url.database) as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)  # the online backup API: safe while the app writes
+        yield f"sqlite:///{copy}"
+        return
+    dump = tmp_path / "slrt.dump"
+    subprocess.run([harness.pg_tool("pg_dump"), "-Fc", "-f", str(dump), pg_url(url)], check=True, timeout=300)
+    name = f"slrt_restore_{os.getpid()}_{time.monotonic_ns()}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    target = sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+    try:
+        subprocess.run(
+            [harness.pg_tool("pg_restore"), "--no-owner", "-d", pg_url(target), str(dump)],
+            check=True,
+            timeout=300,
+        )
+        yield target
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@slow
+def test_backup_restored_into_an_empty_database_starts_with_the_same_records(tmp_path, world):
+    if ON_PG and harness.pg_tool("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    _populate(world)
+    before = _snapshot(_test_db_url())
+    assert len(before[1]) >= 20
+    with _restored_copy(tmp_path) as copy:
+        assert _snapshot(copy) == before  # every row, and the NIKs decrypt with the kept keys
+        server, base = harness.serve("wsgi:app", _gunicorn_env(tmp_path, DATABASE_URL=copy), workers=1)
+        try:
+            browser = Browser(base)
+            browser.login("desk.a")
+            status, html, _ = browser.request(f"/cases/{world.case_a.id}")
+            assert status == 200 and world.case_a.tracking_code in html.replace("-", "")
+        finally:
+            harness.stop(server)
+
+
+@slow
+def test_upgrade_runs_forward_on_a_populated_copy_and_every_record_stays_readable(tmp_path, world):
+    if ON_PG and harness.pg_tool("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    _populate(world)
+    with _restored_copy(tmp_path) as copy:
+        before = _snapshot(copy)
+        head = _flask(copy, tmp_path, "db", "current").split()[-2]
+        # This round's migrations, undone and run again; with none yet, the last one of round 1.
+        target = ROUND_1_HEAD if head != ROUND_1_HEAD else "-1"
+        _flask(copy, tmp_path, "db", "downgrade", target)
+        _flask(copy, tmp_path, "db", "upgrade")
+        after = _snapshot(copy)
+    assert after[1] == before[1]  # the same NIKs, still decrypting
+    assert {t: n for t, n in after[0].items() if t in before[0]} == before[0]
