@@ -21,9 +21,10 @@ install: $(VENV)/.installed
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -f -d translations
 
+# -w 100: the width the catalogue is kept at, so an update rewrites only what changed.
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -w 100 -i translations/messages.pot -d translations --no-fuzzy-matching
 
 db: translations
 	$(BIN)/flask db upgrade
