@@ -34,8 +34,11 @@ db: translations
 run: db
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# On every core (pytest-xdist), each worker with its own database; browser tests stay on one
+# worker (tests/conftest.py). TEST_WORKERS=0 runs everything in this one process.
+TEST_WORKERS ?= auto
 test: translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: translations
 	bench/run.sh $(BENCH_ARGS)
