@@ -21,9 +21,10 @@ install: $(VENV)/.installed
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -f -d translations
 
+# -w 100: the width the catalogue is kept at, so an update rewrites only what changed.
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -w 100 -i translations/messages.pot -d translations --no-fuzzy-matching
 
 db: translations
 	$(BIN)/flask db upgrade
@@ -33,8 +34,11 @@ db: translations
 run: db
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# On every core (pytest-xdist), each worker with its own database; browser tests stay on one
+# worker (tests/conftest.py). TEST_WORKERS=0 runs everything in this one process.
+TEST_WORKERS ?= auto
 test: translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: translations
 	bench/run.sh $(BENCH_ARGS)

@@ -56,6 +56,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT = timedelta(minutes=15)
+    # werkzeug's generate_password_hash method; only TestConfig makes it cheap.
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     # Where uploaded attachments live: outside static/, served only through access checks.
     UPLOAD_DIR = os.environ.get("SLRT_UPLOAD_DIR")  # None: <instance>/uploads
     MAX_CONTENT_LENGTH = 26 * 1024 * 1024  # several 5 MB attachments in one form
@@ -88,6 +90,9 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "slrt-memory://"
     SERVER_NAME = None
+    # One PBKDF2 round instead of scrypt: the shared `world` fixture hashes ten passwords, which
+    # took 0.9 s of its 1.1 s. Never outside tests (tests/test_accounts.py checks production).
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105
 
 
 class ProdConfig(Config):

@@ -1,5 +1,9 @@
 """Test fixtures: one migrated database per session (SQLite, or PostgreSQL when DATABASE_URL
-points at one), emptied between tests except for the region list, which is loaded once."""
+points at one), emptied between tests except for the region list, which is loaded once.
+
+Under pytest-xdist (`make test` runs `-n auto`) each worker has a database of its own: a SQLite
+file in its own temporary folder, or on PostgreSQL a database named after DATABASE_URL's and the
+worker (`app_gw0`), made afresh at session start. Browser tests all run on one worker, in order."""
 
 from __future__ import annotations
 
@@ -24,7 +28,33 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def _database_url(tmp: Path) -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite'}"
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp / 'test.sqlite'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ... only under pytest -n
+    return _fresh_worker_database(sa.make_url(url), worker) if worker else url
+
+
+def _fresh_worker_database(url: sa.URL, worker: str) -> str:
+    """Drops and creates `<database>_<worker>` through the server's maintenance database."""
+    assert re.fullmatch(r"gw\d+", worker), worker
+    name = f"{url.database}_{worker}"
+    maintenance = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with maintenance.connect() as conn:
+            quoted = conn.dialect.identifier_preparer.quote(name)
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+            conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
+    finally:
+        maintenance.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # One Chromium at a time, as before xdist: under `--dist loadgroup` one worker takes them all.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")

@@ -175,6 +175,28 @@ def test_production_config_refuses_default_secret(monkeypatch):
         ProdConfig.check()
 
 
+def test_production_and_development_hash_passwords_with_scrypt_and_the_hash_verifies():
+    from flask import Flask
+
+    from config import DevConfig, ProdConfig
+
+    for config in (ProdConfig, DevConfig):
+        plain = Flask(__name__)
+        plain.config.from_object(config)
+        with plain.app_context():
+            user = User()
+            user.set_password(PASSWORD)
+        assert user.password_hash.startswith("scrypt:"), config
+        assert user.check_password(PASSWORD) and not user.check_password(PASSWORD + "x")
+
+
+def test_the_cheap_test_hash_still_verifies(app):
+    user = User()
+    user.set_password(PASSWORD)
+    assert user.password_hash.startswith("pbkdf2:sha256:1$")
+    assert user.check_password(PASSWORD) and not user.check_password(PASSWORD + "x")
+
+
 def test_errors_answer_in_the_app_style_and_json_for_api(client):
     html = client.get("/no-such-page")
     assert html.status_code == 404 and "Tidak ditemukan" in html.get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Every text a user can see has its English translation (msgids are the Indonesian text)."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -42,3 +43,34 @@ def test_every_message_has_an_english_translation(tmp_path):
     assert not missing, (
         f"{len(missing)} texts lack English (run `make extract-messages`, translate): {missing[:10]}"
     )
+
+
+GETTEXT_NAMES = {"_", "_l", "gettext", "lazy_gettext", "ngettext"}
+
+
+def _untranslatable_calls(source: str, filename: str) -> list[str]:
+    """Gettext calls whose text Babel cannot extract: anything but a string literal first."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        if node.func.id not in GETTEXT_NAMES:
+            continue
+        first = node.args[0] if node.args else None
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+            found.append(f"{filename}:{node.lineno}: {ast.unparse(node)[:80]}")
+    return found
+
+
+def test_the_untranslatable_call_check_catches_a_variable():
+    source = 'MESSAGE = "Teks"\n_(MESSAGE)\n_l(f"Teks {x}")\ngettext("Teks")\nngettext("satu", "banyak", n)\n'
+    assert _untranslatable_calls(source, "x.py") == ["x.py:2: _(MESSAGE)", "x.py:3: _l(f'Teks {x}')"]
+
+
+def test_every_gettext_call_in_slrt_has_a_literal_text():
+    found = [
+        problem
+        for path in sorted((ROOT / "slrt").rglob("*.py"))
+        for problem in _untranslatable_calls(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    ]
+    assert not found, f"Babel cannot extract these (use a literal, `_l()` at module level): {found}"

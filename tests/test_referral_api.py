@@ -74,6 +74,16 @@ def test_transition_200_then_409_for_the_stale_version_then_422(client, world):
     assert db.session.get(Referral, world.referral_a.id).status is S.ACCEPTED
 
 
+def test_the_409_for_a_stale_version_is_in_english_when_english_is_asked(client, world):
+    headers = _token(world, "agency")
+    url = f"/api/v1/referrals/{world.referral_a.id}/transitions?lang=en"
+    version = world.referral_a.version
+    assert client.post(url, json={"to": "accepted", "version": version}, headers=headers).status_code == 200
+    stale = client.post(url, json={"to": "in_progress", "version": version}, headers=headers)
+    assert stale.status_code == 409
+    assert stale.get_json()["error"] == "Someone else just changed this referral; reload the page."
+
+
 def test_transition_422_for_a_role_that_may_not_and_404_outside_scope(client, world):
     desk = _token(world, "desk_a")
     assert (

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from slrt.accounts.models import Role, User
@@ -42,7 +43,7 @@ from slrt.referrals.models import (
 )
 from slrt.referrals.models import ReferralStatus as S
 
-STALE_MESSAGE = "Rujukan ini baru saja diubah orang lain, muat ulang halaman."
+STALE_MESSAGE = _l("Rujukan ini baru saja diubah orang lain, muat ulang halaman.")
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 # Citizens hear about the answers that matter to them.
 CITIZEN_TOLD = (S.ACCEPTED, S.REJECTED, S.RESOLVED)
@@ -59,7 +60,7 @@ class StaleVersion(Exception):
     """Someone else changed the referral first (API: 409)."""
 
     def __init__(self, message: str | None = None):
-        super().__init__(message or _(STALE_MESSAGE))
+        super().__init__(message or str(STALE_MESSAGE))
 
 
 def office_of(referral: Referral) -> Office | None:
