@@ -180,7 +180,7 @@ def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tu
         out.setdefault(tuple(group), Figures()).counts[(subject, figure, key)] += int(n)
 
     # Live, per running clock: only referrals whose clock runs are read, off the covering
-    # partial indexes of models.py. Same rules as referral_services.overdue/at_risk_clause.
+    # partial indexes of models.py. Same rules as referrals.deadlines.overdue/at_risk_clause.
     today = local_today()
     clocks = (
         (RESPOND_CLOCK, Referral.respond_due, Referral.respond_risk_from),
