@@ -4,6 +4,7 @@ and in Python), pausing while the citizen is awaited. The sweep that records mis
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -15,6 +16,23 @@ from slrt.referrals.models import (
     Referral,
 )
 from slrt.referrals.models import ReferralStatus as S
+
+# The running clocks: the statuses in which each runs, its due date and its at-risk-from date.
+CLOCKS = (
+    (RESPOND_CLOCK, Referral.respond_due, Referral.respond_risk_from),
+    (RESOLVE_CLOCK, Referral.resolve_due, Referral.resolve_risk_from),
+)
+
+
+def past_due(due: Any, today: Any) -> Any:
+    """THE overdue rule: a running clock is overdue from the day after its due date. Works on
+    dates (a bool) and on columns (an SQL condition), so pages, reports and the sweep agree."""
+    return due < today
+
+
+def risk_reached(due: Any, risk: Any, today: Any) -> sa.ColumnElement[bool]:
+    """SQL: the clock is at risk (from `risk` on) and not yet overdue."""
+    return sa.and_(risk <= today, sa.not_(past_due(due, today)))
 
 
 def risk_from(calendar: WorkCalendar, start: date, due: date) -> date:
@@ -68,7 +86,7 @@ def deadline_status(referral: Referral, today: date | None = None) -> DeadlineSt
     if due is None:
         return None
     today = today or local_today()
-    if today > due:
+    if past_due(due, today):
         return DeadlineStatus.OVERDUE
     if risk is not None and today >= risk:
         return DeadlineStatus.AT_RISK
@@ -77,21 +95,14 @@ def deadline_status(referral: Referral, today: date | None = None) -> DeadlineSt
 
 def overdue_clause(today: date) -> sa.ColumnElement[bool]:
     return sa.or_(
-        sa.and_(Referral.status.in_(RESPOND_CLOCK), Referral.respond_due < today),
-        sa.and_(Referral.status.in_(RESOLVE_CLOCK), Referral.resolve_due < today),
+        *(sa.and_(Referral.status.in_(statuses), past_due(due, today)) for statuses, due, _risk in CLOCKS)
     )
 
 
 def at_risk_clause(today: date) -> sa.ColumnElement[bool]:
     return sa.or_(
-        sa.and_(
-            Referral.status.in_(RESPOND_CLOCK),
-            Referral.respond_risk_from <= today,
-            Referral.respond_due >= today,
-        ),
-        sa.and_(
-            Referral.status.in_(RESOLVE_CLOCK),
-            Referral.resolve_risk_from <= today,
-            Referral.resolve_due >= today,
-        ),
+        *(
+            sa.and_(Referral.status.in_(statuses), risk_reached(due, risk, today))
+            for statuses, due, risk in CLOCKS
+        )
     )
