@@ -68,7 +68,7 @@ def fill(db, n: int) -> None:
 
 
 def measure(app, db) -> None:
-    from slrt.referrals.services import sweep
+    from slrt.referrals.breaches import sweep
 
     with db.engine.connect() as conn:
         plan = (

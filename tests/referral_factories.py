@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from slrt.core.db import utcnow
 from slrt.core.workdays import local_today
 from slrt.extensions import db
+from slrt.referrals.deadlines import set_deadlines
 from slrt.referrals.models import ReferralStatus as S
-from slrt.referrals.services import set_deadlines
 from tests.factories import make_referral
 
 

@@ -21,7 +21,7 @@ from slrt.intake import models as m
 from slrt.privacy import services
 from slrt.privacy.models import ConsentRecord, ErasureRequest, ErasureStatus
 from slrt.referrals.models import ReferralStatus
-from slrt.referrals.services import TransitionNotAllowed, transition
+from slrt.referrals.transitions import TransitionNotAllowed, transition
 from tests.factories import VILLAGE_A, make_case, make_person, make_referral
 from tests.intake_factories import intake_form, post_intake
 from tests.public_factories import report_form

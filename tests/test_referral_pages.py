@@ -178,7 +178,7 @@ def test_letter_pdf_has_number_citizen_and_hides_the_anonymous_reporter(client, 
 
 
 def test_letter_numbers_count_up_per_office_and_year(world):
-    from slrt.referrals.services import next_letter_number
+    from slrt.referrals.transitions import next_letter_number
 
     assert next_letter_number("PKS-A", date(2026, 11, 3)) == "001/PKS-A/XI/2026"
     assert next_letter_number("PKS-A", date(2026, 12, 3)) == "002/PKS-A/XII/2026"

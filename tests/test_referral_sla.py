@@ -14,9 +14,11 @@ from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.notifications import services as outbox
 from slrt.notifications.models import Notification, NotificationChannel, NotificationStatus
+from slrt.referrals.breaches import sweep
+from slrt.referrals.deadlines import deadline_status
 from slrt.referrals.models import DeadlineStatus, ReferralBreach
 from slrt.referrals.models import ReferralStatus as S
-from slrt.referrals.services import deadline_status, sweep, transition
+from slrt.referrals.transitions import transition
 from tests.referral_factories import referral_in
 
 MON = date(2026, 11, 2)  # a plain week: no holidays until Christmas

@@ -18,7 +18,7 @@ from slrt.intake.models import CaseStatus
 from slrt.referrals import workflow
 from slrt.referrals.models import Referral, ReferralEvent
 from slrt.referrals.models import ReferralStatus as S
-from slrt.referrals.services import StaleVersion, TransitionNotAllowed, transition
+from slrt.referrals.transitions import StaleVersion, TransitionNotAllowed, transition
 from tests.referral_factories import referral_in
 
 ACTORS = {

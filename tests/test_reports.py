@@ -281,13 +281,13 @@ def _assert_region_sums_match_the_villages() -> None:
 
 
 def test_tallies_follow_a_referral_through_its_transitions(world, app):
-    from slrt.referrals import services
+    from slrt.referrals import transitions
 
     referral = world.referral_a
     referral.sent_at = datetime.now(UTC)
     db.session.commit()
     assert rollup(factories.VILLAGE_A).total.n("referral", "status", "sent") == 1
-    services.transition(referral, S.ACCEPTED, world.users["agency"])
+    transitions.transition(referral, S.ACCEPTED, world.users["agency"])
     db.session.commit()
     total = rollup(factories.VILLAGE_A).total
     assert total.n("referral", "status", "sent") == 0
@@ -301,9 +301,9 @@ def _numbers_and_links(html: str) -> list[tuple[int, str]]:
 
 
 def test_every_number_on_the_dashboard_links_to_that_many_records(client, auth, world):
-    from slrt.referrals import services
+    from slrt.referrals import transitions
 
-    services.transition(world.referral_b, S.ACCEPTED, world.users["other_agency"])
+    transitions.transition(world.referral_b, S.ACCEPTED, world.users["other_agency"])
     extra = factories.make_case(factories.VILLAGE_B, world.office_b, need="lansia")
     extra.channel = m.Channel.PHONE
     extra.status = m.CaseStatus.CLOSED

@@ -14,7 +14,7 @@ def seed() -> None:
     ctx = run_steps()
     db.session.commit()
     # Escalate the demo's overdue referrals as cron would, so the supervisor page shows them.
-    from slrt.referrals.services import sweep
+    from slrt.referrals.breaches import sweep
 
     report = sweep()
     db.session.commit()

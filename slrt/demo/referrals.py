@@ -15,7 +15,7 @@ from slrt.extensions import db
 from slrt.intake.models import Case, CaseType
 from slrt.referrals.models import Referral, ReferralEvent
 from slrt.referrals.models import ReferralStatus as S
-from slrt.referrals.services import transition
+from slrt.referrals.transitions import transition
 
 VILLAGES = ("32.04.05.2001", "32.04.05.2002", "32.04.05.2003", "32.04.05.2004")
 # (steps, working days ago the referral was sent). Steps: (to, actor key, extra).

@@ -121,7 +121,7 @@ def withdraw_consent(
     person: m.Person, consent_id: int | None, method: str, note: str, actor: User
 ) -> ConsentRecord:
     """Records the withdrawal of a consent of `person` (audited). From then on no referral of
-    their cases can be sent to an agency (see referrals.services.transition)."""
+    their cases can be sent to an agency (see referrals.transitions.transition)."""
     errors: dict[str | None, list[str]] = {}
     record = (
         db.session.scalar(

@@ -9,7 +9,8 @@ def init_app(app):
     from slrt import notifications
     from slrt.api.openapi import add_paths
     from slrt.extensions import csrf
-    from slrt.referrals import api, cli, home, views
+    from slrt.referrals import api, cli, home, queries, views
+    from slrt.referrals.deadlines import deadline_of, deadline_status
     from slrt.referrals.models import (
         BREACH_KIND_LABELS,
         DEADLINE_LABELS,
@@ -17,7 +18,6 @@ def init_app(app):
         REJECT_REASON_LABELS,
         Referral,
     )
-    from slrt.referrals.services import deadline_of, deadline_status
 
     app.register_blueprint(views.bp)
     csrf.exempt(api.bp)
@@ -40,7 +40,7 @@ def init_app(app):
 
     app.add_template_global(home.referral_home_data)
     app.add_template_global(referral_actions)
-    app.add_template_global(views.count_label)
+    app.add_template_global(queries.count_label)
     app.add_template_global(views.agency_choices, "referral_agency_choices")
     app.add_template_global(referral_deadline)
 

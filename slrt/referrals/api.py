@@ -15,7 +15,7 @@ from slrt.core.audit import audit
 from slrt.core.web import MAX_PAGE
 from slrt.directory.models import Agency
 from slrt.extensions import db
-from slrt.referrals import services
+from slrt.referrals import deadlines, transitions
 from slrt.referrals.models import Referral
 from slrt.referrals.models import ReferralStatus as S
 
@@ -25,7 +25,7 @@ MAX_PER_PAGE = 100
 
 
 def referral_json(referral: Referral) -> dict[str, Any]:
-    status = services.deadline_status(referral)
+    status = deadlines.deadline_status(referral)
     return {
         "id": referral.id,
         "status": referral.status.value,
@@ -151,7 +151,7 @@ def post_transition(referral_id: int) -> Any:
     if problems:
         return api_error(400, "invalid request", problems)
     try:
-        services.transition(
+        transitions.transition(
             referral,
             payload["to"],
             g.api_user,
@@ -163,10 +163,10 @@ def post_transition(referral_id: int) -> Any:
             expected_version=version,
         )
         db.session.commit()
-    except services.StaleVersion as exc:
+    except transitions.StaleVersion as exc:
         db.session.rollback()
         return api_error(409, str(exc))
-    except services.TransitionNotAllowed as exc:
+    except transitions.TransitionNotAllowed as exc:
         db.session.rollback()
         return api_error(422, str(exc))
     except ValidationFailed as exc:

@@ -1,7 +1,7 @@
 import click
 from flask.cli import AppGroup
 
-from slrt.referrals.services import sweep
+from slrt.referrals.breaches import sweep
 
 sla_cli = AppGroup("sla", help="Deadlines of referrals.")
 

@@ -14,16 +14,15 @@ from slrt.core.access import visible
 from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.intake.models import Case
-from slrt.referrals import services
+from slrt.referrals import deadlines
 from slrt.referrals.models import Referral
 from slrt.referrals.models import ReferralStatus as S
+from slrt.referrals.queries import capped_count, inbox_counts
 
 LIMIT = 20
 
 
 def _count(query: sa.Select) -> int:
-    from slrt.referrals.views import capped_count
-
     return capped_count(query)
 
 
@@ -51,10 +50,8 @@ def _home_data() -> dict[str, Any]:
     base = visible(Referral, user)
     data: dict[str, Any] = {"role": user.role}
     if user.role is Role.AGENCY:
-        from slrt.referrals.views import inbox_counts
-
         data["inbox"] = inbox_counts(user)
-        data["overdue"] = _rows(base.where(services.overdue_clause(today)).order_by(Referral.id))
+        data["overdue"] = _rows(base.where(deadlines.overdue_clause(today)).order_by(Referral.id))
         return data
     waiting = base.where(
         sa.or_(
@@ -62,7 +59,7 @@ def _home_data() -> dict[str, Any]:
             sa.and_(Referral.status.in_((S.RESOLVED, S.REJECTED)), Referral.citizen_informed_at.is_(None)),
         )
     ).order_by(Referral.updated_at.desc())
-    overdue = base.where(services.overdue_clause(today)).order_by(Referral.id)
+    overdue = base.where(deadlines.overdue_clause(today)).order_by(Referral.id)
     data["waiting"] = _rows(waiting)
     data["waiting_count"] = _count(waiting)
     data["overdue"] = _rows(overdue)

@@ -17,7 +17,8 @@ from slrt.core import tracking
 from slrt.core.crypto import mask
 from slrt.intake.models import SEX_LABELS
 from slrt.referrals.models import Referral
-from slrt.referrals.services import office_of, public_status_url
+from slrt.referrals.notices import public_status_url
+from slrt.referrals.queries import office_of
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # fpdf2's font subsetting logs every glyph at INFO; the app logs at INFO.

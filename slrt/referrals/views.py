@@ -22,29 +22,16 @@ from slrt.core.workdays import LocalHoliday, local_today
 from slrt.directory.models import Agency
 from slrt.extensions import db
 from slrt.intake.models import Case
-from slrt.referrals import services, workflow
+from slrt.referrals import deadlines, queries, transitions, workflow
 from slrt.referrals.forms import DeleteHolidayForm, HolidayForm, NoteForm, TransitionForm, VersionForm
 from slrt.referrals.models import REFERRAL_STATUS_LABELS, Referral, ReferralEvent
 from slrt.referrals.models import ReferralStatus as S
+from slrt.referrals.queries import INBOX_STATUSES, capped_count, inbox_counts
 from slrt.regions.models import Region
 
 bp = Blueprint("referrals", __name__)
 
 PER_PAGE = 25
-# Counting every row of a busy agency costs more than the page itself; past this, say "1.000+".
-COUNT_CAP = 1000
-
-
-def capped_count(query: sa.Select) -> int:
-    """The number of rows, counted up to COUNT_CAP + 1 (read off an index, not the whole table)."""
-    limited = query.order_by(None).with_only_columns(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
-
-
-def count_label(n: int) -> str:
-    from flask_babel import format_number
-
-    return format_number(n) if n <= COUNT_CAP else format_number(COUNT_CAP) + "+"
 
 
 ACTION_LABELS = {
@@ -83,7 +70,7 @@ def available_actions(referral: Referral, user: User) -> list[Action]:
     """What `user` may do with `referral` now (the service checks again on submit)."""
     if user.role is Role.ADMIN:
         return []
-    approval = services.requires_approval(referral)
+    approval = queries.requires_approval(referral)
     actions = []
     for to in workflow.allowed_targets(referral.status, user.role, approval):
         if (referral.status, to) in workflow.REOPENING:
@@ -162,7 +149,7 @@ def do_transition(referral_id: int) -> Any:
     if form.agency_id.data and str(form.agency_id.data).isdecimal():
         agency = db.session.get(Agency, int(form.agency_id.data))
     try:
-        event = services.transition(
+        event = transitions.transition(
             referral,
             form.to.data,
             current_user._get_current_object(),
@@ -174,10 +161,10 @@ def do_transition(referral_id: int) -> Any:
             expected_version=form.version.data,
         )
         db.session.commit()
-    except services.StaleVersion as exc:
+    except transitions.StaleVersion as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    except services.TransitionNotAllowed as exc:
+    except transitions.TransitionNotAllowed as exc:
         db.session.rollback()
         flash(str(exc), "error")
     except ValidationFailed as exc:
@@ -197,7 +184,7 @@ def note(referral_id: int) -> Any:
         flash(_("Catatan terlalu panjang."), "error")
         return _back(referral, None)
     try:
-        services.add_note(
+        transitions.add_note(
             referral,
             current_user._get_current_object(),
             form.note.data,
@@ -205,7 +192,7 @@ def note(referral_id: int) -> Any:
             expected_version=form.version.data,
         )
         db.session.commit()
-    except (services.StaleVersion, services.TransitionNotAllowed) as exc:
+    except (transitions.StaleVersion, transitions.TransitionNotAllowed) as exc:
         db.session.rollback()
         flash(str(exc), "error")
     except ValidationFailed as exc:
@@ -224,11 +211,11 @@ def informed(referral_id: int) -> Any:
     if not form.validate():
         abort(400)
     try:
-        services.mark_citizen_informed(
+        transitions.mark_citizen_informed(
             referral, current_user._get_current_object(), expected_version=form.version.data
         )
         db.session.commit()
-    except (services.StaleVersion, services.TransitionNotAllowed) as exc:
+    except (transitions.StaleVersion, transitions.TransitionNotAllowed) as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -289,9 +276,6 @@ def approvals() -> Any:
     )
 
 
-INBOX_STATUSES = (S.SENT, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN, S.RESOLVED, S.REJECTED, S.RETURNED)
-
-
 @bp.route("/referrals/inbox")
 @roles_required(Role.AGENCY)
 def inbox() -> Any:
@@ -307,9 +291,9 @@ def inbox() -> Any:
     if urgent:
         query = query.where(Referral.urgent.is_(True))
     if deadline == "overdue":
-        query = query.where(services.overdue_clause(today))
+        query = query.where(deadlines.overdue_clause(today))
     elif deadline == "at_risk":
-        query = query.where(services.at_risk_clause(today))
+        query = query.where(deadlines.at_risk_clause(today))
     query = query.order_by(Referral.urgent.desc(), Referral.updated_at.desc(), Referral.id.desc())
     rows, total, page = _page(query)
     counts = inbox_counts(current_user)
@@ -325,28 +309,13 @@ def inbox() -> Any:
     )
 
 
-def inbox_counts(user: User) -> dict[str, int]:
-    today = local_today()
-    base = visible(Referral, user)
-
-    def count(clause: Any) -> int:
-        return capped_count(base.where(clause))
-
-    return {
-        "new": count(Referral.status == S.SENT),
-        "working": count(Referral.status.in_((S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN))),
-        "overdue": count(services.overdue_clause(today)),
-        "at_risk": count(services.at_risk_clause(today)),
-    }
-
-
 @bp.route("/referrals/overdue")
 @roles_required(Role.DESK, Role.COORDINATOR, Role.SLRT, Role.ADMIN)
 def overdue() -> Any:
     today = local_today()
     query = (
         visible(Referral)
-        .where(services.overdue_clause(today))
+        .where(deadlines.overdue_clause(today))
         .order_by(sa.func.coalesce(Referral.resolve_due, Referral.respond_due), Referral.id)
     )
     rows, total, page = _page(query)

@@ -1,6 +1,6 @@
 """The referral state machine as data: which transitions exist and which roles may make each.
 
-Plain Python (no Flask, no database): `slrt.referrals.services.transition` applies it, the pages
+Plain Python (no Flask, no database): `slrt.referrals.transitions.transition` applies it, the pages
 and the API ask it which actions to offer, and the tests generate every case from `TRANSITIONS`.
 Scope (which referrals a user may touch at all) is checked by the service with
 `slrt.core.access.can_view`: a desk officer only sees its own village's referrals, an agency

@@ -21,13 +21,14 @@ from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import Agency, Service
 from slrt.intake.models import CASE_STATUS_LABELS, CHANNEL_LABELS, Case, CaseStatus, Channel, Need
 from slrt.public.models import SurveyResponse
-from slrt.referrals import services as referral_services
+from slrt.referrals import deadlines
 from slrt.referrals.models import (
     DEADLINE_LABELS,
     Referral,
     ReferralEvent,
     ReferralStatus,
 )
+from slrt.referrals.queries import INBOX_STATUSES
 from slrt.reports.labels import OUTCOME_KEY_LABELS
 from slrt.reports.rollup import Period
 from slrt.reports.tally import NO_AGENCY
@@ -133,7 +134,7 @@ class Column:
 
 
 def _deadline(r: Referral) -> str:
-    status = referral_services.deadline_status(r)
+    status = deadlines.deadline_status(r)
     return str(DEADLINE_LABELS[status]) if status else ""
 
 
@@ -241,9 +242,9 @@ def records(user: User, args: Mapping[str, str], region: str | None) -> RecordLi
         )
         deadline = args.get("deadline")
         if deadline == "overdue":
-            query = query.where(referral_services.overdue_clause(local_today()))
+            query = query.where(deadlines.overdue_clause(local_today()))
         elif deadline == "at_risk":
-            query = query.where(referral_services.at_risk_clause(local_today()))
+            query = query.where(deadlines.at_risk_clause(local_today()))
         elif deadline:
             raise BadFilter(str(_l("Nilai filter %(v)s tidak dikenal.", v=deadline)))
         query = referral_options(query.order_by(Referral.created_at.desc(), Referral.id.desc()))
@@ -311,8 +312,6 @@ INBOX_OPEN = (S.SENT, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN)
 
 def inbox(user: User, args: Mapping[str, str]) -> RecordList:
     """The agency inbox with its filters (status, deadline, urgent), as on the page."""
-    from slrt.referrals.views import INBOX_STATUSES
-
     status = args.get("status", "open")
     query = visible(Referral, user)
     filters = {"status": status}
@@ -325,9 +324,9 @@ def inbox(user: User, args: Mapping[str, str]) -> RecordList:
         filters["urgent"] = "1"
     deadline = args.get("deadline", "")
     if deadline == "overdue":
-        query = query.where(referral_services.overdue_clause(local_today()))
+        query = query.where(deadlines.overdue_clause(local_today()))
     elif deadline == "at_risk":
-        query = query.where(referral_services.at_risk_clause(local_today()))
+        query = query.where(deadlines.at_risk_clause(local_today()))
     if deadline:
         filters["deadline"] = deadline
     query = referral_options(
@@ -337,7 +336,7 @@ def inbox(user: User, args: Mapping[str, str]) -> RecordList:
 
 
 def overdue(user: User, args: Mapping[str, str]) -> RecordList:
-    query = visible(Referral, user).where(referral_services.overdue_clause(local_today()))
+    query = visible(Referral, user).where(deadlines.overdue_clause(local_today()))
     query = referral_options(
         query.order_by(sa.func.coalesce(Referral.resolve_due, Referral.respond_due), Referral.id)
     )

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from slrt.core.access import region_clause
 from slrt.core.workdays import local_today
 from slrt.extensions import db
-from slrt.referrals.models import RESOLVE_CLOCK, RESPOND_CLOCK, Referral
+from slrt.referrals.deadlines import CLOCKS, past_due, risk_reached
+from slrt.referrals.models import Referral
 from slrt.regions.models import Region, region_level
 from slrt.reports.models import RegionTally, ReportTally, ReportVillage
 from slrt.reports.tally import (
@@ -180,16 +181,12 @@ def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tu
         out.setdefault(tuple(group), Figures()).counts[(subject, figure, key)] += int(n)
 
     # Live, per running clock: only referrals whose clock runs are read, off the covering
-    # partial indexes of models.py. Same rules as referral_services.overdue/at_risk_clause.
+    # partial indexes of models.py. The rules are those of referrals/deadlines.py.
     today = local_today()
-    clocks = (
-        (RESPOND_CLOCK, Referral.respond_due, Referral.respond_risk_from),
-        (RESOLVE_CLOCK, Referral.resolve_due, Referral.resolve_risk_from),
-    )
-    for statuses, due, risk in clocks:
+    for statuses, due, risk in CLOCKS:
         code = sa.func.substr(Referral.village_code, 1, width)
-        is_overdue = due < today
-        is_at_risk = sa.and_(risk <= today, due >= today)
+        is_overdue = past_due(due, today)
+        is_at_risk = risk_reached(due, risk, today)
         where = (
             Referral.status.in_(statuses),
             sa.or_(is_overdue, is_at_risk),

@@ -1,24 +1,21 @@
-"""Routing operations with the database: the directory snapshot, suggestions for a case, and
-draft referrals from the officer's choices. They only `flush()`: the caller commits."""
+"""Routing operations with the database: the directory snapshot, suggestions for a case, and the
+agency the directory names for a chosen service. Routing only suggests: the draft referrals are
+created by slrt.referrals.drafts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from slrt.accounts.models import User
-from slrt.accounts.services import ValidationFailed
-from slrt.core.audit import audit
 from slrt.directory.models import Agency, Criterion, DirectoryChange, RoutingRule, Service
 from slrt.extensions import db
-from slrt.intake.models import Case, CaseStatus, Need, Person
-from slrt.referrals.models import CLOSED_STATUSES, Referral, ReferralEvent, ReferralStatus
+from slrt.intake.models import Case, Need, Person
 from slrt.routing import engine, reasons
 from slrt.routing.facts import build_facts
 
@@ -155,126 +152,15 @@ def suggest_for_case(
     return CaseRouting(suggestions, warnings, facts_by_person)
 
 
-@dataclass
-class Selection:
-    """One referral to create: from a suggestion (reason from the engine) or by hand."""
+def agency_suggester() -> Callable[[str, str], str | None]:
+    """The code of the agency the directory names for (service code, village code), or None.
+    The directory snapshot is loaded once, on first use (after the caller's validation)."""
+    directory: engine.Directory | None = None
 
-    need_id: int
-    service_code: str
-    reason: str | None = None
-    prerequisite_of: str | None = None
-    manual: bool = False
+    def agency_code_for(service_code: str, village_code: str) -> str | None:
+        nonlocal directory
+        directory = directory or load_directory()
+        spec = directory.agency_for(directory.services[service_code], village_code)
+        return spec.code if spec else None
 
-
-def create_draft_referrals(case: Case, selections: list[Selection], actor: User | None) -> list[Referral]:
-    """Creates one draft referral per selection, with its first history row and an audit row.
-
-    Agency and urgency come from the directory, never from the form. An ADMINDUK referral
-    chosen as a prerequisite points at the referral of the service it unlocks (created in the
-    same batch, or already open on the case). Raises ValidationFailed with every problem.
-    """
-    errors: dict[str | None, list[str]] = {}
-    if case.status is not CaseStatus.OPEN:
-        errors.setdefault(None, []).append(_("Kasus sudah selesai; rujukan baru tidak dapat dibuat."))
-    if not selections:
-        errors.setdefault(None, []).append(_("Pilih minimal satu layanan untuk dirujuk."))
-    needs = {n.id: n for n in case.needs}
-    codes = {s.service_code for s in selections}
-    services = (
-        {s.code: s for s in db.session.scalars(sa.select(Service).where(Service.code.in_(codes)))}
-        if codes
-        else {}
-    )
-    open_pairs = {
-        (r.need_id, r.service_id)
-        for r in db.session.scalars(sa.select(Referral).where(Referral.case_id == case.id))
-        if r.status not in CLOSED_STATUSES
-    }
-    seen: set[tuple[int, str]] = set()
-    for sel in selections:
-        service = services.get(sel.service_code)
-        if sel.need_id not in needs:
-            errors.setdefault("need_id", []).append(_("Kebutuhan yang dipilih bukan bagian dari kasus ini."))
-            continue
-        if service is None or not service.active:
-            errors.setdefault("service_code", []).append(
-                _("Layanan %(c)s tidak dikenal atau tidak aktif.", c=sel.service_code)
-            )
-            continue
-        if sel.manual and not (sel.reason or "").strip():
-            errors.setdefault("reason", []).append(
-                _("Tulis alasan untuk layanan %(c)s yang ditambahkan manual.", c=service.code)
-            )
-        if (sel.need_id, service.id) in open_pairs or (sel.need_id, service.code) in seen:
-            errors.setdefault(None, []).append(
-                _(
-                    "Rujukan %(c)s untuk kebutuhan %(n)s sudah ada.",
-                    c=service.code,
-                    n=needs[sel.need_id].category.name,
-                )
-            )
-        seen.add((sel.need_id, service.code))
-    if errors:
-        raise ValidationFailed(errors)
-    directory = load_directory()
-    created: list[Referral] = []
-    by_service: dict[str, Referral] = {}
-    for sel in selections:
-        service = services[sel.service_code]
-        spec = directory.services[service.code]
-        agency_spec = directory.agency_for(spec, case.village_code)
-        agency = (
-            db.session.scalar(sa.select(Agency).where(Agency.code == agency_spec.code))
-            if agency_spec
-            else None
-        )
-        reason = (sel.reason or "").strip()
-        if sel.manual:
-            reason = _("Ditambahkan manual oleh petugas: %(r)s", r=reason)
-        referral = Referral(
-            case_id=case.id,
-            need_id=sel.need_id,
-            service_id=service.id,
-            agency_id=agency.id if agency else None,
-            office_id=case.office_id,
-            village_code=case.village_code,
-            status=ReferralStatus.DRAFT,
-            urgent=service.urgent or case.urgent,
-            reason=reason or None,
-            created_by_id=getattr(actor, "id", None),
-        )
-        db.session.add(referral)
-        created.append(referral)
-        by_service.setdefault(service.code, referral)
-    db.session.flush()
-    for sel, referral in zip(selections, created, strict=True):
-        if sel.prerequisite_of:
-            target = by_service.get(sel.prerequisite_of) or db.session.scalar(
-                sa.select(Referral)
-                .join(Service, Referral.service_id == Service.id)
-                .where(
-                    Referral.case_id == case.id,
-                    Service.code == sel.prerequisite_of,
-                    Referral.status.not_in(CLOSED_STATUSES),
-                    Referral.id != referral.id,
-                )
-                .order_by(Referral.id)
-            )
-            referral.prerequisite_of_id = target.id if target else None
-        db.session.add(
-            ReferralEvent(
-                referral_id=referral.id,
-                from_status=None,
-                to_status=ReferralStatus.DRAFT,
-                actor_id=getattr(actor, "id", None),
-                note=_("Draf dibuat dari pilihan layanan rujukan."),
-            )
-        )
-        audit(
-            "referral.draft",
-            referral,
-            actor=actor,
-            detail={"case": case.id, "service": sel.service_code, "manual": sel.manual},
-        )
-    db.session.flush()
-    return created
+    return agency_code_for

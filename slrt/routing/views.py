@@ -16,9 +16,10 @@ from slrt.core.access import get_or_404, roles_required
 from slrt.directory.models import Service
 from slrt.extensions import db
 from slrt.intake.models import Case, CaseStatus
+from slrt.referrals.drafts import Selection, create_draft_referrals
 from slrt.routing import reasons
 from slrt.routing.forms import RouteForm
-from slrt.routing.services import Selection, create_draft_referrals, suggest_for_case
+from slrt.routing.services import agency_suggester, suggest_for_case
 
 bp = Blueprint("routing", __name__)
 
@@ -60,7 +61,7 @@ def case_route(case_id: int) -> Any:
                 )
             )
         try:
-            created = create_draft_referrals(case, selections, current_user)
+            created = create_draft_referrals(case, selections, current_user, agency_suggester())
         except ValidationFailed as failed:
             db.session.rollback()
             for field, messages in failed.errors.items():

@@ -1,15 +1,14 @@
-"""Referral operations: the one transition function, notes, letter numbers, deadlines, the SLA
-sweep. They only `flush()`; the caller (a view, the API, the CLI) commits once.
-"""
+"""The referral state machine applied: `transition` checks the table (workflow.py), the actor and
+the input, changes the state and writes the history; notes and 'citizen informed' beside it.
+They only `flush()`: the caller commits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,34 +18,28 @@ from slrt.accounts.services import ValidationFailed
 from slrt.core.access import can_view
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
-from slrt.core.workdays import WorkCalendar, calendar_for, local_today
-from slrt.directory.models import Agency, Office
+from slrt.core.workdays import local_today
+from slrt.directory.models import Agency
 from slrt.extensions import db
 from slrt.intake.models import Case, CaseStatus
-from slrt.notifications.models import NotificationChannel
-from slrt.notifications.services import enqueue
 from slrt.referrals import workflow
+from slrt.referrals.deadlines import resume_clock, set_deadlines
 from slrt.referrals.models import (
     CLOSED_STATUSES,
     OUTCOME_LABELS,
     REFERRAL_STATUS_LABELS,
-    RESOLVE_CLOCK,
-    RESPOND_CLOCK,
-    BreachKind,
-    DeadlineStatus,
     LetterCounter,
     Outcome,
     Referral,
-    ReferralBreach,
     ReferralEvent,
     RejectReason,
 )
 from slrt.referrals.models import ReferralStatus as S
+from slrt.referrals.notices import notify
+from slrt.referrals.queries import office_of, requires_approval
 
 STALE_MESSAGE = _l("Rujukan ini baru saja diubah orang lain, muat ulang halaman.")
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
-# Citizens hear about the answers that matter to them.
-CITIZEN_TOLD = (S.ACCEPTED, S.REJECTED, S.RESOLVED)
 
 
 UNSENT_STATES = (S.DRAFT, S.AWAITING_APPROVAL)
@@ -61,98 +54,6 @@ class StaleVersion(Exception):
 
     def __init__(self, message: str | None = None):
         super().__init__(message or str(STALE_MESSAGE))
-
-
-def office_of(referral: Referral) -> Office | None:
-    return referral.office or (referral.case.office if referral.case else None)
-
-
-def requires_approval(referral: Referral) -> bool:
-    office = office_of(referral)
-    return bool(office and office.requires_approval)
-
-
-# --- deadlines -------------------------------------------------------------------------------
-
-
-def risk_from(calendar: WorkCalendar, start: date, due: date) -> date:
-    """First day on which under 25% of the working days between `start` and `due` remain."""
-    total = calendar.between(start, due)
-    day = start
-    while day < due and calendar.between(day, due) * 4 >= total:
-        day += timedelta(days=1)
-    return day
-
-
-def set_deadlines(referral: Referral, today: date) -> None:
-    """Both deadlines from the service's SLA, counted in working days from `today`."""
-    calendar = calendar_for(referral.village_code)
-    service = referral.service
-    referral.respond_due = calendar.add(today, service.sla_respond_days)
-    referral.resolve_due = calendar.add(today, service.sla_resolve_days)
-    referral.respond_risk_from = risk_from(calendar, today, referral.respond_due)
-    referral.resolve_risk_from = risk_from(calendar, today, referral.resolve_due)
-    referral.paused_since = None
-
-
-def resume_clock(referral: Referral, today: date) -> int:
-    """Shifts the resolution deadline by the working days spent waiting for the citizen."""
-    if referral.paused_since is None or referral.resolve_due is None:
-        referral.paused_since = None
-        return 0
-    calendar = calendar_for(referral.village_code)
-    paused = max(calendar.between(referral.paused_since, today), 0)
-    if paused:
-        referral.resolve_due = calendar.add(referral.resolve_due, paused)
-        if referral.resolve_risk_from:
-            referral.resolve_risk_from = calendar.add(referral.resolve_risk_from, paused)
-    referral.paused_since = None
-    return paused
-
-
-def deadline_of(referral: Referral) -> tuple[date | None, date | None]:
-    """(due, at-risk-from) of the clock that is running now, or (None, None)."""
-    if referral.status in RESPOND_CLOCK:
-        return referral.respond_due, referral.respond_risk_from
-    if referral.status in RESOLVE_CLOCK:
-        return referral.resolve_due, referral.resolve_risk_from
-    return None, None
-
-
-def deadline_status(referral: Referral, today: date | None = None) -> DeadlineStatus | None:
-    if referral.status is S.WAITING_CITIZEN:
-        return DeadlineStatus.PAUSED
-    due, risk = deadline_of(referral)
-    if due is None:
-        return None
-    today = today or local_today()
-    if today > due:
-        return DeadlineStatus.OVERDUE
-    if risk is not None and today >= risk:
-        return DeadlineStatus.AT_RISK
-    return DeadlineStatus.ON_TRACK
-
-
-def overdue_clause(today: date) -> sa.ColumnElement[bool]:
-    return sa.or_(
-        sa.and_(Referral.status.in_(RESPOND_CLOCK), Referral.respond_due < today),
-        sa.and_(Referral.status.in_(RESOLVE_CLOCK), Referral.resolve_due < today),
-    )
-
-
-def at_risk_clause(today: date) -> sa.ColumnElement[bool]:
-    return sa.or_(
-        sa.and_(
-            Referral.status.in_(RESPOND_CLOCK),
-            Referral.respond_risk_from <= today,
-            Referral.respond_due >= today,
-        ),
-        sa.and_(
-            Referral.status.in_(RESOLVE_CLOCK),
-            Referral.resolve_risk_from <= today,
-            Referral.resolve_due >= today,
-        ),
-    )
 
 
 # --- letters ---------------------------------------------------------------------------------
@@ -344,7 +245,7 @@ def transition(
         if data.outcome:
             detail["outcome"] = data.outcome
         audit("referral.transition", referral, actor=actor, detail=detail)
-        _notify(referral, to, data.message)
+        notify(referral, to, data.message)
         _sync_case(referral.case, now)
         db.session.flush()
     except StaleDataError as exc:
@@ -425,158 +326,3 @@ def _sync_case(case: Case, now: datetime) -> None:
     else:
         case.status = CaseStatus.OPEN
         case.closed_at = None
-
-
-def public_status_url(case: Case) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/status?code={case.tracking_code}"
-
-
-def _referral_url(referral: Referral) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/referrals/{referral.id}"
-
-
-def _notify(referral: Referral, to: S, message: str | None) -> None:
-    """Outbox rows for the agency (a new referral) and the citizen (accepted/rejected/resolved)."""
-    if to is S.SENT and referral.agency is not None:
-        data = {
-            "letter": referral.letter_number,
-            "service": referral.service.name,
-            "office": office_of(referral).name if office_of(referral) else "",
-            "due": referral.respond_due.isoformat() if referral.respond_due else "",
-            "url": _referral_url(referral),
-        }
-        for user_id, email in _agency_recipients(referral.agency):
-            enqueue(
-                email,
-                NotificationChannel.EMAIL,
-                "referral_new",
-                data,
-                user_id=user_id,
-                referral_id=referral.id,
-            )
-    if to in CITIZEN_TOLD:
-        reporter = referral.case.reporter
-        # Anonymity hides the reporter from the agency; the citizen is still told.
-        if reporter is not None and reporter.phone:
-            status = (
-                OUTCOME_LABELS[Outcome(referral.outcome)]
-                if to is S.RESOLVED and referral.outcome
-                else REFERRAL_STATUS_LABELS[to]
-            )
-            enqueue(
-                reporter.phone,
-                NotificationChannel.SMS,
-                "citizen_update",
-                {
-                    "service": referral.service.name,
-                    "status": str(status),
-                    "message": message or "",
-                    "code": referral.case.tracking_code,
-                    "url": public_status_url(referral.case),
-                },
-                referral_id=referral.id,
-            )
-
-
-def _agency_recipients(agency: Agency) -> list[tuple[int | None, str]]:
-    users = db.session.execute(
-        sa.select(User.id, User.email).where(
-            User.agency_id == agency.id, User.active.is_(True), User.email.is_not(None)
-        )
-    ).all()
-    if users:
-        return [(u.id, u.email) for u in users]
-    return [(None, agency.email)] if agency.email else []
-
-
-def _supervisor_recipients(village_code: str) -> list[tuple[int, str]]:
-    """SLRT users whose regency covers the village."""
-    rows = db.session.execute(
-        sa.select(User.id, User.email, User.scope_region_code).where(
-            User.role == Role.SLRT, User.active.is_(True), User.email.is_not(None)
-        )
-    ).all()
-    return [
-        (r.id, r.email)
-        for r in rows
-        if r.scope_region_code
-        and (village_code == r.scope_region_code or village_code.startswith(r.scope_region_code + "."))
-    ]
-
-
-# --- the SLA sweep ---------------------------------------------------------------------------
-
-
-@dataclass
-class SweepReport:
-    breaches: int = 0
-    notifications: int = 0
-    referral_ids: list[int] = field(default_factory=list)
-
-
-def sweep(today: date | None = None, batch: int = 1000) -> SweepReport:
-    """Records each newly missed deadline once and notifies the agency and the SLRT supervisors.
-
-    Reads only due rows (partial indexes on the running clocks) that have no breach yet for the
-    same deadline; commits per batch, so it is safe to run every few minutes and to interrupt.
-    """
-    today = today or local_today()
-    report = SweepReport()
-    supervisors: dict[str, list[tuple[int, str]]] = {}
-    agencies: dict[int, list[tuple[int | None, str]]] = {}
-    for kind, statuses, due_col in (
-        (BreachKind.RESPOND, RESPOND_CLOCK, Referral.respond_due),
-        (BreachKind.RESOLVE, RESOLVE_CLOCK, Referral.resolve_due),
-    ):
-        already = sa.exists().where(
-            ReferralBreach.referral_id == Referral.id,
-            ReferralBreach.kind == kind,
-            ReferralBreach.due == due_col,
-        )
-        last_id = 0
-        while True:
-            rows = db.session.scalars(
-                sa.select(Referral)
-                .where(Referral.status.in_(statuses), due_col < today, ~already, Referral.id > last_id)
-                .order_by(Referral.id)
-                .limit(batch)
-            ).all()
-            if not rows:
-                break
-            for referral in rows:
-                last_id = referral.id
-                due = referral.respond_due if kind is BreachKind.RESPOND else referral.resolve_due
-                db.session.add(ReferralBreach(referral_id=referral.id, kind=kind, due=due))
-                data = {
-                    "kind": kind.value,
-                    "letter": referral.letter_number or f"#{referral.id}",
-                    "service": referral.service.name,
-                    "agency": referral.agency.name if referral.agency else "",
-                    "due": due.isoformat(),
-                    "url": _referral_url(referral),
-                }
-                recipients: list[tuple[int | None, str]] = []
-                if referral.agency is not None:
-                    if referral.agency_id not in agencies:
-                        agencies[referral.agency_id] = _agency_recipients(referral.agency)
-                    recipients += agencies[referral.agency_id]
-                if referral.village_code not in supervisors:
-                    supervisors[referral.village_code] = _supervisor_recipients(referral.village_code)
-                recipients += supervisors[referral.village_code]
-                for user_id, email in dict.fromkeys(recipients):
-                    enqueue(
-                        email,
-                        NotificationChannel.EMAIL,
-                        "referral_breach",
-                        data,
-                        user_id=user_id,
-                        referral_id=referral.id,
-                    )
-                    report.notifications += 1
-                audit("referral.breach", referral, detail={"kind": kind.value, "due": due.isoformat()})
-                report.breaches += 1
-                report.referral_ids.append(referral.id)
-            db.session.commit()
-    return report

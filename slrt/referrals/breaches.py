@@ -1,0 +1,90 @@
+"""The SLA sweep: records each newly missed deadline once (a ReferralBreach row) and notifies the
+agency and the SLRT supervisors. When a referral counts as overdue is decided in deadlines.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from slrt.core.audit import audit
+from slrt.core.workdays import local_today
+from slrt.extensions import db
+from slrt.notifications.models import NotificationChannel
+from slrt.notifications.services import enqueue
+from slrt.referrals.models import RESOLVE_CLOCK, RESPOND_CLOCK, BreachKind, Referral, ReferralBreach
+from slrt.referrals.notices import agency_recipients, referral_url, supervisor_recipients
+
+
+@dataclass
+class SweepReport:
+    breaches: int = 0
+    notifications: int = 0
+    referral_ids: list[int] = field(default_factory=list)
+
+
+def sweep(today: date | None = None, batch: int = 1000) -> SweepReport:
+    """Records each newly missed deadline once and notifies the agency and the SLRT supervisors.
+
+    Reads only due rows (partial indexes on the running clocks) that have no breach yet for the
+    same deadline; commits per batch, so it is safe to run every few minutes and to interrupt.
+    """
+    today = today or local_today()
+    report = SweepReport()
+    supervisors: dict[str, list[tuple[int, str]]] = {}
+    agencies: dict[int, list[tuple[int | None, str]]] = {}
+    for kind, statuses, due_col in (
+        (BreachKind.RESPOND, RESPOND_CLOCK, Referral.respond_due),
+        (BreachKind.RESOLVE, RESOLVE_CLOCK, Referral.resolve_due),
+    ):
+        already = sa.exists().where(
+            ReferralBreach.referral_id == Referral.id,
+            ReferralBreach.kind == kind,
+            ReferralBreach.due == due_col,
+        )
+        last_id = 0
+        while True:
+            rows = db.session.scalars(
+                sa.select(Referral)
+                .where(Referral.status.in_(statuses), due_col < today, ~already, Referral.id > last_id)
+                .order_by(Referral.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                break
+            for referral in rows:
+                last_id = referral.id
+                due = referral.respond_due if kind is BreachKind.RESPOND else referral.resolve_due
+                db.session.add(ReferralBreach(referral_id=referral.id, kind=kind, due=due))
+                data = {
+                    "kind": kind.value,
+                    "letter": referral.letter_number or f"#{referral.id}",
+                    "service": referral.service.name,
+                    "agency": referral.agency.name if referral.agency else "",
+                    "due": due.isoformat(),
+                    "url": referral_url(referral),
+                }
+                recipients: list[tuple[int | None, str]] = []
+                if referral.agency is not None:
+                    if referral.agency_id not in agencies:
+                        agencies[referral.agency_id] = agency_recipients(referral.agency)
+                    recipients += agencies[referral.agency_id]
+                if referral.village_code not in supervisors:
+                    supervisors[referral.village_code] = supervisor_recipients(referral.village_code)
+                recipients += supervisors[referral.village_code]
+                for user_id, email in dict.fromkeys(recipients):
+                    enqueue(
+                        email,
+                        NotificationChannel.EMAIL,
+                        "referral_breach",
+                        data,
+                        user_id=user_id,
+                        referral_id=referral.id,
+                    )
+                    report.notifications += 1
+                audit("referral.breach", referral, detail={"kind": kind.value, "due": due.isoformat()})
+                report.breaches += 1
+                report.referral_ids.append(referral.id)
+            db.session.commit()
+    return report

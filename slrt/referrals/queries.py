@@ -1,0 +1,60 @@
+"""Reads about referrals that pages, reports and templates share: the sending office, whether
+sending needs approval, capped counts and the agency inbox counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from slrt.accounts.models import User
+from slrt.core.access import visible
+from slrt.core.workdays import local_today
+from slrt.directory.models import Office
+from slrt.extensions import db
+from slrt.referrals.deadlines import at_risk_clause, overdue_clause
+from slrt.referrals.models import Referral
+from slrt.referrals.models import ReferralStatus as S
+
+
+def office_of(referral: Referral) -> Office | None:
+    return referral.office or (referral.case.office if referral.case else None)
+
+
+def requires_approval(referral: Referral) -> bool:
+    office = office_of(referral)
+    return bool(office and office.requires_approval)
+
+
+# Counting every row of a busy agency costs more than the page itself; past this, say "1.000+".
+COUNT_CAP = 1000
+
+
+def capped_count(query: sa.Select) -> int:
+    """The number of rows, counted up to COUNT_CAP + 1 (read off an index, not the whole table)."""
+    limited = query.order_by(None).with_only_columns(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
+
+
+def count_label(n: int) -> str:
+    from flask_babel import format_number
+
+    return format_number(n) if n <= COUNT_CAP else format_number(COUNT_CAP) + "+"
+
+
+INBOX_STATUSES = (S.SENT, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN, S.RESOLVED, S.REJECTED, S.RETURNED)
+
+
+def inbox_counts(user: User) -> dict[str, int]:
+    today = local_today()
+    base = visible(Referral, user)
+
+    def count(clause: Any) -> int:
+        return capped_count(base.where(clause))
+
+    return {
+        "new": count(Referral.status == S.SENT),
+        "working": count(Referral.status.in_((S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN))),
+        "overdue": count(overdue_clause(today)),
+        "at_risk": count(at_risk_clause(today)),
+    }
