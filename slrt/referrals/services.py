@@ -15,9 +15,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from slrt.accounts.models import Role, User
 from slrt.accounts.services import ValidationFailed
-from slrt.core.access import can_view
+from slrt.core.access import can_view, in_region
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
+from slrt.core.permissions import Permission, has
+from slrt.core.web import public_status_url
 from slrt.core.workdays import WorkCalendar, calendar_for, local_today
 from slrt.directory.models import Agency, Office
 from slrt.extensions import db
@@ -268,15 +270,13 @@ def transition(
     now = utcnow()
     data = _Input(_clean(note), _clean(message), _clean(reason), _clean(outcome), agency)
     _check_input(referral, rule, to, data)
-    if (current, to) in workflow.REOPENING:
-        closed = referral.closed_at.date() if referral.closed_at else None
-        if closed is None or (today - closed).days > workflow.REOPEN_DAYS:
-            raise TransitionNotAllowed(
-                _(
-                    "Banding hanya dapat diajukan paling lambat %(n)d hari setelah rujukan ditutup.",
-                    n=workflow.REOPEN_DAYS,
-                )
+    if (current, to) in workflow.REOPENING and not workflow.within_reopen_window(referral.closed_at, today):
+        raise TransitionNotAllowed(
+            _(
+                "Banding hanya dapat diajukan paling lambat %(n)d hari setelah rujukan ditutup.",
+                n=workflow.REOPEN_DAYS,
             )
+        )
 
     if (to in (S.SENT, S.AWAITING_APPROVAL) and current in UNSENT_STATES) or rule.needs_agency:
         from slrt.privacy.services import consent_withdrawn
@@ -363,7 +363,7 @@ def add_note(
     note and a transition made at once from two screens cannot silently cross."""
     if not can_view(actor, referral):
         raise LookupError("referral outside the actor's scope")
-    if actor.role is Role.ADMIN:
+    if not has(actor, Permission.WRITE_REFERRAL_NOTES):
         raise TransitionNotAllowed(_("Administrator tidak menulis catatan pada rujukan."))
     if expected_version is not None and int(expected_version) != referral.version:
         raise StaleVersion()
@@ -394,7 +394,7 @@ def mark_citizen_informed(referral: Referral, actor: User, expected_version: int
     """The desk has told the citizen the outcome of a closed referral."""
     if not can_view(actor, referral):
         raise LookupError("referral outside the actor's scope")
-    if actor.role not in workflow.DESK_SIDE:
+    if not has(actor, Permission.INFORM_CITIZEN):
         raise TransitionNotAllowed(_("Hanya petugas desk yang mencatat bahwa warga sudah diberi tahu."))
     if referral.status not in (S.RESOLVED, S.REJECTED):
         raise TransitionNotAllowed(_("Warga diberi tahu setelah rujukan selesai atau ditolak."))
@@ -424,11 +424,6 @@ def _sync_case(case: Case, now: datetime) -> None:
     else:
         case.status = CaseStatus.OPEN
         case.closed_at = None
-
-
-def public_status_url(case: Case) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/status?code={case.tracking_code}"
 
 
 def _referral_url(referral: Referral) -> str:
@@ -473,7 +468,7 @@ def _notify(referral: Referral, to: S, message: str | None) -> None:
                     "status": str(status),
                     "message": message or "",
                     "code": referral.case.tracking_code,
-                    "url": public_status_url(referral.case),
+                    "url": public_status_url(referral.case.tracking_code),
                 },
                 referral_id=referral.id,
             )
@@ -498,10 +493,7 @@ def _supervisor_recipients(village_code: str) -> list[tuple[int, str]]:
         )
     ).all()
     return [
-        (r.id, r.email)
-        for r in rows
-        if r.scope_region_code
-        and (village_code == r.scope_region_code or village_code.startswith(r.scope_region_code + "."))
+        (r.id, r.email) for r in rows if r.scope_region_code and in_region(village_code, r.scope_region_code)
     ]
 
 
