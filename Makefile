@@ -42,6 +42,7 @@ bench: translations
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -r slrt -lll
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
