@@ -244,7 +244,7 @@ def test_reveal_is_refused_to_roles_that_may_not_and_outside_the_scope(client, a
 
 
 def test_agency_may_reveal_only_for_a_referral_whose_service_needs_a_nik(client, auth, world):
-    from slrt.core.access import can_reveal_identity
+    from slrt.referrals.access import can_reveal_identity
 
     person = world.case_a.reporter
     person.nik = NIK
@@ -412,9 +412,9 @@ def test_a_person_shared_by_an_open_case_is_not_anonymised(runner, world):
 
 
 def test_export_roles_are_coordinator_and_slrt():
-    from slrt.privacy.views import EXPORT_ROLES
+    from slrt.core.permissions import Permission, roles_with
 
-    assert set(EXPORT_ROLES) == {Role.COORDINATOR, Role.SLRT}
+    assert set(roles_with(Permission.EXPORT_SUBJECT_DATA)) == {Role.COORDINATOR, Role.SLRT}
 
 
 def test_the_masked_number_posted_back_unchanged_keeps_the_stored_one(client, auth, world):

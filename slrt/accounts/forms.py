@@ -4,6 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Length, Optional
 
 from slrt.accounts.models import ROLE_LABELS
+from slrt.core.forms import EmptyForm  # noqa: F401 - in core for the template global; imported from here too
 
 
 class LoginForm(FlaskForm):
@@ -31,7 +32,3 @@ class UserForm(FlaskForm):
         _l("Kata sandi"), validators=[Optional(), Length(max=256)], render_kw={"autocomplete": "new-password"}
     )
     active = BooleanField(_l("Aktif"), default=True)
-
-
-class EmptyForm(FlaskForm):
-    """For POST-only buttons: carries the CSRF token."""

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 import hashlib
 from datetime import datetime
 
@@ -12,24 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from slrt.core.db import enum_column, utcnow
+from slrt.core.permissions import ROLE_LABELS, Role  # in core since the permission table needs it
 from slrt.extensions import db
-
-
-class Role(enum.StrEnum):
-    DESK = "desk"  # Puskesos officer, one village
-    COORDINATOR = "coordinator"  # approves at a Puskesos or SLRT
-    SLRT = "slrt"  # regency-wide: manager, supervisor, facilitator
-    AGENCY = "agency"  # only referrals addressed to its agency
-    ADMIN = "admin"  # a province or the whole country
-
-
-ROLE_LABELS = {
-    Role.DESK: _l("Petugas Puskesos"),
-    Role.COORDINATOR: _l("Koordinator"),
-    Role.SLRT: _l("SLRT Kabupaten/Kota"),
-    Role.AGENCY: _l("Petugas Lembaga Penerima"),
-    Role.ADMIN: _l("Administrator"),
-}
 
 
 class User(UserMixin, db.Model):

@@ -22,11 +22,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from slrt.accounts import services
 from slrt.accounts.forms import EmptyForm
-from slrt.accounts.models import API_SCOPES, ApiToken, Role, User
-from slrt.core.access import region_clause, roles_required
+from slrt.accounts.models import API_SCOPES, ApiToken, User
+from slrt.core.access import region_clause
 from slrt.core.audit import AuditEvent
 from slrt.core.db import utcnow
 from slrt.core.forms import apply_errors
+from slrt.core.permissions import Permission, requires
 from slrt.core.web import page_number
 from slrt.core.workdays import JAKARTA
 from slrt.extensions import db
@@ -149,7 +150,7 @@ def _token_or_404(token_id: int) -> ApiToken:
 
 
 @bp.route("/audit")
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_SECURITY)
 def audit_log() -> Any:
     form = AuditSearchForm(request.args)
     filters = AuditFilters()
@@ -169,7 +170,7 @@ def audit_log() -> Any:
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_SECURITY)
 def tokens() -> Any:
     form = TokenForm()
     if form.is_submitted():
@@ -202,7 +203,7 @@ def tokens() -> Any:
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_SECURITY)
 def token_revoke(token_id: int) -> Any:
     token = _token_or_404(token_id)
     form = EmptyForm()

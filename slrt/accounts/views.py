@@ -9,10 +9,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from slrt.accounts import services
 from slrt.accounts.forms import EmptyForm, LoginForm, UserForm
-from slrt.accounts.models import Role, User
-from slrt.core.access import region_clause, roles_required
+from slrt.accounts.models import User
+from slrt.core.access import region_clause
 from slrt.core.audit import audit
 from slrt.core.forms import apply_errors
+from slrt.core.permissions import Permission, requires
 from slrt.core.web import is_safe_next
 from slrt.extensions import db, limiter
 
@@ -92,7 +93,7 @@ def _user_or_404(user_id: int) -> User:
 
 
 @bp.route("/admin/users")
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_USERS)
 def users() -> Any:
     q = (request.args.get("q") or "").strip().lower()
     stmt = _users_in_scope()
@@ -109,7 +110,7 @@ def users() -> Any:
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_USERS)
 def user_new() -> Any:
     form = UserForm()
     if form.validate_on_submit():
@@ -126,7 +127,7 @@ def user_new() -> Any:
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_USERS)
 def user_edit(user_id: int) -> Any:
     user = _user_or_404(user_id)
     form = UserForm(obj=user)
@@ -149,7 +150,7 @@ def user_edit(user_id: int) -> Any:
 
 
 @bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_USERS)
 def user_deactivate(user_id: int) -> Any:
     user = _user_or_404(user_id)
     form = EmptyForm()

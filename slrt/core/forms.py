@@ -1,9 +1,12 @@
-"""Putting a service's collected problems back onto the form that sent the input."""
+"""Forms every feature uses: the empty form of POST-only buttons, and putting a service's
+collected problems back onto the form that sent the input."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from flask_wtf import FlaskForm
 
 
 def apply_errors(
@@ -19,3 +22,7 @@ def apply_errors(
             form.form_errors.extend(messages)
         else:
             target.errors = list(target.errors or []) + list(messages)
+
+
+class EmptyForm(FlaskForm):
+    """For POST-only buttons: carries the CSRF token."""

@@ -32,6 +32,8 @@ from werkzeug.routing import IntegerConverter
 
 from slrt.core import tracking
 from slrt.core.audit import audit
+from slrt.core.forms import EmptyForm
+from slrt.core.permissions import ROLE_LABELS, Role, can
 from slrt.extensions import db
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,8 @@ SECURITY_HEADERS = {
 TABLE_FOR_ARG = {"agency": "agencies", "token": "api_tokens"}
 # Session key holding the time (epoch seconds) of the user's last request.
 LAST_SEEN = "_last_seen"
+# app.extensions key of the labels every template sees (`add_labels`).
+LABELS = "slrt.labels"
 
 
 # Beyond any real list; a larger page number would overflow the database's OFFSET (a 500 found
@@ -130,6 +134,13 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def public_status_url(tracking_code: str) -> str:
+    """The citizen's status page of a case, as printed on receipts and letters and sent in
+    messages (an absolute address: it leaves the site)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/status?code={tracking_code}"
 
 
 def no_store(response: Any) -> Any:
@@ -306,27 +317,21 @@ def init_app(app: Flask) -> None:
     def label_filter(value: Any, labels: dict) -> str:
         return str(labels.get(value, value)) if value is not None else "–"
 
+    add_labels(app, role=ROLE_LABELS)
+    app.add_template_global(can)
+
     @app.context_processor
     def globals_() -> dict[str, Any]:
-        from slrt.accounts.forms import EmptyForm
-        from slrt.accounts.models import ROLE_LABELS, Role
-        from slrt.intake import models as intake
-        from slrt.referrals.models import REFERRAL_STATUS_LABELS
-
         return {
             "LANGUAGES": app.config["LANGUAGES"],
             "has_endpoint": app.view_functions.__contains__,
             "Role": Role,
             "empty_form": EmptyForm,
-            "labels": {
-                "role": ROLE_LABELS,
-                "sex": intake.SEX_LABELS,
-                "disability": intake.DISABILITY_LABELS,
-                "schooling": intake.SCHOOLING_LABELS,
-                "relationship": intake.RELATIONSHIP_LABELS,
-                "channel": intake.CHANNEL_LABELS,
-                "case_type": intake.CASE_TYPE_LABELS,
-                "case_status": intake.CASE_STATUS_LABELS,
-                "referral_status": REFERRAL_STATUS_LABELS,
-            },
+            "labels": app.extensions[LABELS],
         }
+
+
+def add_labels(app: Flask, **labels: dict) -> None:
+    """Makes enum labels available to every template as `labels.NAME` (each feature adds its own:
+    core knows no feature's enums)."""
+    app.extensions.setdefault(LABELS, {}).update(labels)

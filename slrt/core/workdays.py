@@ -16,6 +16,7 @@ import holidays
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from slrt.core.access import in_region
 from slrt.core.db import utcnow
 from slrt.extensions import db
 
@@ -91,7 +92,7 @@ def local_holidays_for(region_code: str | None) -> set[date]:
     query = sa.select(LocalHoliday.day, LocalHoliday.region_code)
     days = set()
     for day, code in db.session.execute(query):
-        if code is None or (region_code and (region_code == code or region_code.startswith(code + "."))):
+        if in_region(region_code, code):  # a holiday without a region is national
             days.add(day)
     return days
 

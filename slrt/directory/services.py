@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from slrt.accounts.models import User
 from slrt.accounts.services import ValidationFailed
+from slrt.core.access import in_region
 from slrt.core.audit import audit
 from slrt.directory.models import (
     Agency,
@@ -30,7 +31,6 @@ from slrt.directory.models import (
 )
 from slrt.extensions import db
 from slrt.regions.models import Region
-from slrt.routing.engine import in_region
 from slrt.routing.expressions import check_expression
 
 # How each recorded field is named on the history pages.

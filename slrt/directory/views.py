@@ -16,10 +16,9 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from slrt.accounts.forms import EmptyForm
-from slrt.accounts.models import Role
 from slrt.accounts.services import ValidationFailed
-from slrt.core.access import roles_required
 from slrt.core.forms import apply_errors
+from slrt.core.permissions import Permission, has, requires
 from slrt.directory import services as ops
 from slrt.directory.forms import AgencyForm, RuleForm, ServiceForm
 from slrt.directory.models import COMBINE_LABELS, Agency, NeedCategory, RoutingRule, Service
@@ -161,13 +160,13 @@ def _service_page(service: Service | None) -> Any:
 
 
 @bp.route("/services/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_DIRECTORY)
 def service_new() -> Any:
     return _service_page(None)
 
 
 @bp.route("/services/<int:service_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_DIRECTORY)
 def service_edit(service_id: int) -> Any:
     return _service_page(_get(Service, service_id))
 
@@ -216,13 +215,13 @@ def _agency_page(agency: Agency | None) -> Any:
 
 
 @bp.route("/agencies/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_DIRECTORY)
 def agency_new() -> Any:
     return _agency_page(None)
 
 
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_DIRECTORY)
 def agency_edit(agency_id: int) -> Any:
     return _agency_page(_get(Agency, agency_id))
 
@@ -243,7 +242,7 @@ def rules() -> Any:
         for a in db.session.scalars(sa.select(Agency).where(Agency.active.is_(True)).order_by(Agency.code))
     ]
     if request.method == "POST":
-        if current_user.role is not Role.ADMIN:
+        if not has(current_user, Permission.MANAGE_DIRECTORY):
             abort(403)
         if form.validate_on_submit():
             try:
@@ -269,7 +268,7 @@ def rules() -> Any:
 
 
 @bp.route("/routing/<int:rule_id>/delete", methods=["POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_DIRECTORY)
 def rule_delete(rule_id: int) -> Any:
     rule = _get(RoutingRule, rule_id)
     if not EmptyForm().validate_on_submit():
@@ -288,6 +287,6 @@ def rule_delete(rule_id: int) -> Any:
 
 
 @bp.route("/history")
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_DIRECTORY)
 def history() -> Any:
     return render_template("directory/history.html", changes=ops.history(limit=300))

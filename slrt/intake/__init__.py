@@ -2,6 +2,18 @@
 
 
 def init_app(app):
+    from slrt.core.web import add_labels
+    from slrt.intake import models as m
     from slrt.intake.views import bp
 
     app.register_blueprint(bp)
+    add_labels(
+        app,
+        sex=m.SEX_LABELS,
+        disability=m.DISABILITY_LABELS,
+        schooling=m.SCHOOLING_LABELS,
+        relationship=m.RELATIONSHIP_LABELS,
+        channel=m.CHANNEL_LABELS,
+        case_type=m.CASE_TYPE_LABELS,
+        case_status=m.CASE_STATUS_LABELS,
+    )

@@ -8,22 +8,17 @@ import io
 from pathlib import Path
 
 import segno
-from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from fpdf import FPDF
 
 from slrt.core import tracking
+from slrt.core.web import public_status_url
 from slrt.core.workdays import JAKARTA
 from slrt.intake import models as m
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 SIZES = {"a4": (210.0, 297.0), "80mm": (80.0, 200.0)}
-
-
-def status_url(case: m.Case) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/status?code={case.tracking_code}"
 
 
 def qr_svg(url: str) -> str:
@@ -100,7 +95,7 @@ def receipt_pdf(case: m.Case, size: str = "a4") -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    url = status_url(case)
+    url = public_status_url(case.tracking_code)
     qr = io.BytesIO()
     segno.make(url, error="m").save(qr, kind="png", scale=10, border=4)
     qr.seek(0)

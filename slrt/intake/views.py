@@ -27,11 +27,12 @@ from sqlalchemy.orm import selectinload
 
 from slrt.accounts.models import Role
 from slrt.accounts.services import ValidationFailed
-from slrt.core.access import get_or_404, roles_required, visible
+from slrt.core.access import get_or_404, visible
 from slrt.core.audit import audit
 from slrt.core.crypto import mask
 from slrt.core.nik import NIK_MISSING_LABELS
-from slrt.core.web import page_number
+from slrt.core.permissions import Permission, has, requires
+from slrt.core.web import page_number, public_status_url
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
@@ -81,7 +82,6 @@ def intake_labels() -> dict[str, Any]:
 
 
 PER_PAGE = 20
-INTAKE_ROLES = (Role.DESK, Role.COORDINATOR, Role.SLRT)
 
 
 def start_of_today() -> datetime:
@@ -122,7 +122,7 @@ def home() -> Any:
 @bp.route("/search")
 @login_required
 def search() -> Any:
-    if current_user.role is Role.AGENCY:
+    if not has(current_user, Permission.SEE_WHOLE_CASE):
         abort(403)
     form = SearchForm(request.args)
     result = services.search_statements(form.q.data or "", current_user)
@@ -214,7 +214,7 @@ def _parse_date(text: str | None) -> date | None:
 
 
 @bp.route("/cases/new", methods=["GET"])
-@roles_required(*INTAKE_ROLES)
+@requires(Permission.REGISTER_CASES)
 def new_case() -> Any:
     """Find the visitor first; then one form for visitor, household and visit."""
     find = FindForm(request.args)
@@ -310,7 +310,7 @@ def _uploads() -> list[services.Upload]:
 
 
 @bp.route("/cases/new", methods=["POST"])
-@roles_required(*INTAKE_ROLES)
+@requires(Permission.REGISTER_CASES)
 def create_case() -> Any:
     form = IntakeForm()
     person = None
@@ -367,7 +367,7 @@ def _case_by_key(key: str) -> m.Case | None:
 @login_required
 def receipt(case_id: int) -> Any:
     case = get_or_404(m.Case, case_id)
-    url = receipts.status_url(case)
+    url = public_status_url(case.tracking_code)
     return render_template(
         "intake/receipt.html",
         case=case,
@@ -458,13 +458,13 @@ def person_detail(person_id: int) -> Any:
     audit("person.view", person)
     # Rendered before the commit: committing expires every loaded row, and the template would
     # then reload each one with its own query (N+1).
-    is_agency = current_user.role is Role.AGENCY
+    whole_case = has(current_user, Permission.SEE_WHOLE_CASE)
     page = render_template(
         "desk/person.html",
         person=person,
         cases=cases,
-        is_agency=is_agency,
-        changes=[] if is_agency else services.changes_for("person", person.id),
+        whole_case=whole_case,
+        changes=services.changes_for("person", person.id) if whole_case else [],
         today=local_today(),
         consent_withdrawn=consent_withdrawn(person.id),
     )

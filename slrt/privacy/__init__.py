@@ -5,10 +5,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from slrt.core.access import can_reveal_identity
     from slrt.core.crypto import mask
     from slrt.privacy.cli import keys_cli, retention_cli
     from slrt.privacy.views import bp, shown_number
+    from slrt.referrals.access import can_reveal_identity
 
     app.register_blueprint(bp)
     app.cli.add_command(keys_cli)

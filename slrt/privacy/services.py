@@ -15,16 +15,18 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from slrt.accounts.models import Role, User
+from slrt.accounts.models import User
 from slrt.accounts.services import ValidationFailed
 from slrt.core import crypto
-from slrt.core.access import can_reveal_identity, region_clause
+from slrt.core.access import region_clause
 from slrt.core.audit import AuditEvent, audit
 from slrt.core.db import utcnow
+from slrt.core.permissions import Permission, has
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.privacy.consent_text import CURRENT_VERSION
 from slrt.privacy.models import ConsentMethod, ConsentRecord, ErasureRequest, ErasureStatus
+from slrt.referrals.access import can_reveal_identity
 from slrt.referrals.models import Referral, ReferralEvent
 
 ANONYMOUS_NAME = "[dianonimkan]"
@@ -463,7 +465,7 @@ def decide_erasure(person: m.Person, approve: bool, note: str, actor: User) -> E
     request is carried out by the next `flask retention run`."""
     errors: dict[str | None, list[str]] = {}
     item = pending_request(person)
-    if actor.role is not Role.SLRT:
+    if not has(actor, Permission.DECIDE_ERASURE):
         errors.setdefault(None, []).append(_("Hanya SLRT kabupaten/kota yang memutuskan penghapusan."))
     if item is None or item.status is not ErasureStatus.PENDING:
         errors.setdefault(None, []).append(_("Tidak ada permintaan penghapusan yang menunggu keputusan."))
@@ -666,7 +668,7 @@ def rotate_keys(batch: int = 500, rehash: bool = False) -> RotationReport:
 
 def erasure_requests_for(user: User, status: ErasureStatus | None = None) -> sa.Select:
     """Erasure requests in the user's scope, newest first."""
-    if user.role not in (Role.DESK, Role.COORDINATOR, Role.SLRT):
+    if not has(user, Permission.HANDLE_PRIVACY_REQUESTS):
         return sa.select(ErasureRequest).where(sa.false())
     stmt = sa.select(ErasureRequest).where(region_clause(ErasureRequest.village_code, user.scope_region_code))
     if status is not None:

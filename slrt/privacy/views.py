@@ -12,11 +12,11 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from slrt.accounts.models import Role
 from slrt.accounts.services import ValidationFailed
-from slrt.core.access import can_reveal_identity, get_or_404, roles_required
+from slrt.core.access import get_or_404
 from slrt.core.audit import audit
 from slrt.core.crypto import mask
+from slrt.core.permissions import Permission, has, requires
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.privacy import export_pdf, services
@@ -28,13 +28,10 @@ from slrt.privacy.models import (
     ERASURE_STATUS_LABELS,
     ErasureStatus,
 )
+from slrt.referrals.access import can_reveal_identity
 
 bp = Blueprint("privacy", __name__)
 
-PRIVACY_ROLES = (Role.DESK, Role.COORDINATOR, Role.SLRT)
-# The full export holds everything, from every village: the regency's SLRT and coordinators
-# make it (and hand it over), not every desk officer.
-EXPORT_ROLES = (Role.COORDINATOR, Role.SLRT)
 SESSION_KEY = "revealed"
 
 
@@ -119,8 +116,8 @@ def _privacy_page(person: m.Person, status: int = 200, **forms: Any) -> Any:
             request_form=forms.get("request_form") or ErasureRequestForm(),
             decision_form=forms.get("decision_form") or ErasureDecisionForm(),
             export_form=ExportForm(),
-            can_export=current_user.role in EXPORT_ROLES,
-            can_decide=current_user.role is Role.SLRT,
+            can_export=has(current_user, Permission.EXPORT_SUBJECT_DATA),
+            can_decide=has(current_user, Permission.DECIDE_ERASURE),
             purpose_text=purpose_text,
             consent_by_labels=CONSENT_BY_LABELS,
             method_labels=CONSENT_METHOD_LABELS,
@@ -132,7 +129,7 @@ def _privacy_page(person: m.Person, status: int = 200, **forms: Any) -> Any:
 
 
 @bp.route("/persons/<int:person_id>/privacy")
-@roles_required(*PRIVACY_ROLES)
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def person_privacy(person_id: int) -> Any:
     return _privacy_page(get_or_404(m.Person, person_id))
 
@@ -144,7 +141,7 @@ def _errors_to(form: Any, errors: dict[str | None, list[str]]) -> None:
 
 
 @bp.route("/persons/<int:person_id>/consent/withdraw", methods=["POST"])
-@roles_required(*PRIVACY_ROLES)
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def withdraw_consent(person_id: int) -> Any:
     person = get_or_404(m.Person, person_id)
     form = WithdrawForm()
@@ -165,7 +162,7 @@ def withdraw_consent(person_id: int) -> Any:
 
 
 @bp.route("/persons/<int:person_id>/erasure", methods=["POST"])
-@roles_required(*PRIVACY_ROLES)
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def request_erasure(person_id: int) -> Any:
     person = get_or_404(m.Person, person_id)
     form = ErasureRequestForm()
@@ -183,7 +180,7 @@ def request_erasure(person_id: int) -> Any:
 
 
 @bp.route("/persons/<int:person_id>/erasure/decide", methods=["POST"])
-@roles_required(Role.SLRT)
+@requires(Permission.DECIDE_ERASURE)
 def decide_erasure(person_id: int) -> Any:
     person = get_or_404(m.Person, person_id)
     form = ErasureDecisionForm()
@@ -211,7 +208,7 @@ def decide_erasure(person_id: int) -> Any:
 
 
 @bp.route("/persons/<int:person_id>/export", methods=["POST"])
-@roles_required(*EXPORT_ROLES)
+@requires(Permission.EXPORT_SUBJECT_DATA)
 def export(person_id: int) -> Any:
     """Everything held about the person plus who processed it, as JSON or PDF (audited)."""
     person = get_or_404(m.Person, person_id)
@@ -232,7 +229,7 @@ def export(person_id: int) -> Any:
 
 
 @bp.route("/privacy/erasure")
-@roles_required(*PRIVACY_ROLES)
+@requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def erasure_list() -> Any:
     requests = db.paginate(services.erasure_requests_for(current_user), per_page=50, error_out=False)
     return render_template(

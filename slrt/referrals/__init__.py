@@ -8,18 +8,21 @@ from typing import Any
 def init_app(app):
     from slrt import notifications
     from slrt.api.openapi import add_paths
+    from slrt.core.web import add_labels
     from slrt.extensions import csrf
-    from slrt.referrals import api, cli, home, queries, views
+    from slrt.referrals import access, api, cli, home, queries, views  # noqa: F401 - access registers scope rules
     from slrt.referrals.deadlines import deadline_of, deadline_status
     from slrt.referrals.models import (
         BREACH_KIND_LABELS,
         DEADLINE_LABELS,
         OUTCOME_LABELS,
+        REFERRAL_STATUS_LABELS,
         REJECT_REASON_LABELS,
         Referral,
     )
 
     app.register_blueprint(views.bp)
+    add_labels(app, referral_status=REFERRAL_STATUS_LABELS)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     add_paths(api.OPENAPI_PATHS, api.OPENAPI_SCHEMAS)

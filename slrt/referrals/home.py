@@ -9,8 +9,8 @@ from flask import g
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from slrt.accounts.models import Role
 from slrt.core.access import visible
+from slrt.core.permissions import Permission, has
 from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.intake.models import Case
@@ -49,7 +49,7 @@ def _home_data() -> dict[str, Any]:
     today = local_today()
     base = visible(Referral, user)
     data: dict[str, Any] = {"role": user.role}
-    if user.role is Role.AGENCY:
+    if has(user, Permission.RECEIVE_REFERRALS):
         data["inbox"] = inbox_counts(user)
         data["overdue"] = _rows(base.where(deadlines.overdue_clause(today)).order_by(Referral.id))
         return data
@@ -65,7 +65,7 @@ def _home_data() -> dict[str, Any]:
     data["overdue"] = _rows(overdue)
     data["overdue_count"] = _count(overdue)
     data["drafts_count"] = _count(base.where(Referral.status == S.DRAFT))
-    if user.role in (Role.COORDINATOR, Role.SLRT, Role.ADMIN):
+    if has(user, Permission.SEE_APPROVALS):
         approvals = base.where(Referral.status == S.AWAITING_APPROVAL).order_by(Referral.updated_at)
         data["approvals"] = _rows(approvals)
         data["approvals_count"] = _count(approvals)

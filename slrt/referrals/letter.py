@@ -15,9 +15,9 @@ from fpdf import FPDF
 
 from slrt.core import tracking
 from slrt.core.crypto import mask
+from slrt.core.web import public_status_url
 from slrt.intake.models import SEX_LABELS
 from slrt.referrals.models import Referral
-from slrt.referrals.notices import public_status_url
 from slrt.referrals.queries import office_of
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -175,7 +175,7 @@ def render_letter(referral: Referral, hide_reporter: bool) -> bytes:
         pdf.add_page()
         top = pdf.get_y()
     qr = io.BytesIO()
-    segno.make(public_status_url(case), error="m").save(qr, kind="png", scale=6, border=2)
+    segno.make(public_status_url(case.tracking_code), error="m").save(qr, kind="png", scale=6, border=2)
     qr.seek(0)
     pdf.image(qr, x=pdf.l_margin, y=top, w=32, h=32)
     pdf.set_xy(pdf.l_margin + 35, top + 4)

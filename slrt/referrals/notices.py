@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from slrt.accounts.models import Role, User
+from slrt.core.access import in_region
+from slrt.core.web import public_status_url
 from slrt.directory.models import Agency
 from slrt.extensions import db
-from slrt.intake.models import Case
 from slrt.notifications.models import NotificationChannel
 from slrt.notifications.services import enqueue
 from slrt.referrals.models import (
@@ -23,11 +24,6 @@ from slrt.referrals.queries import office_of
 
 # Citizens hear about the answers that matter to them.
 CITIZEN_TOLD = (S.ACCEPTED, S.REJECTED, S.RESOLVED)
-
-
-def public_status_url(case: Case) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/status?code={case.tracking_code}"
 
 
 def referral_url(referral: Referral) -> str:
@@ -72,7 +68,7 @@ def notify(referral: Referral, to: S, message: str | None) -> None:
                     "status": str(status),
                     "message": message or "",
                     "code": referral.case.tracking_code,
-                    "url": public_status_url(referral.case),
+                    "url": public_status_url(referral.case.tracking_code),
                 },
                 referral_id=referral.id,
             )
@@ -97,8 +93,5 @@ def supervisor_recipients(village_code: str) -> list[tuple[int, str]]:
         )
     ).all()
     return [
-        (r.id, r.email)
-        for r in rows
-        if r.scope_region_code
-        and (village_code == r.scope_region_code or village_code.startswith(r.scope_region_code + "."))
+        (r.id, r.email) for r in rows if r.scope_region_code and in_region(village_code, r.scope_region_code)
     ]

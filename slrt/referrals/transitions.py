@@ -13,11 +13,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from slrt.accounts.models import Role, User
+from slrt.accounts.models import User
 from slrt.accounts.services import ValidationFailed
 from slrt.core.access import can_view
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
+from slrt.core.permissions import Permission, has
 from slrt.core.workdays import local_today
 from slrt.directory.models import Agency
 from slrt.extensions import db
@@ -170,15 +171,13 @@ def transition(
     now = utcnow()
     data = _Input(_clean(note), _clean(message), _clean(reason), _clean(outcome), agency)
     _check_input(referral, rule, to, data)
-    if (current, to) in workflow.REOPENING:
-        closed = referral.closed_at.date() if referral.closed_at else None
-        if closed is None or (today - closed).days > workflow.REOPEN_DAYS:
-            raise TransitionNotAllowed(
-                _(
-                    "Banding hanya dapat diajukan paling lambat %(n)d hari setelah rujukan ditutup.",
-                    n=workflow.REOPEN_DAYS,
-                )
+    if (current, to) in workflow.REOPENING and not workflow.within_reopen_window(referral.closed_at, today):
+        raise TransitionNotAllowed(
+            _(
+                "Banding hanya dapat diajukan paling lambat %(n)d hari setelah rujukan ditutup.",
+                n=workflow.REOPEN_DAYS,
             )
+        )
 
     if (to in (S.SENT, S.AWAITING_APPROVAL) and current in UNSENT_STATES) or rule.needs_agency:
         from slrt.privacy.services import consent_withdrawn
@@ -265,7 +264,7 @@ def add_note(
     note and a transition made at once from two screens cannot silently cross."""
     if not can_view(actor, referral):
         raise LookupError("referral outside the actor's scope")
-    if actor.role is Role.ADMIN:
+    if not has(actor, Permission.WRITE_REFERRAL_NOTES):
         raise TransitionNotAllowed(_("Administrator tidak menulis catatan pada rujukan."))
     if expected_version is not None and int(expected_version) != referral.version:
         raise StaleVersion()
@@ -296,7 +295,7 @@ def mark_citizen_informed(referral: Referral, actor: User, expected_version: int
     """The desk has told the citizen the outcome of a closed referral."""
     if not can_view(actor, referral):
         raise LookupError("referral outside the actor's scope")
-    if actor.role not in workflow.DESK_SIDE:
+    if not has(actor, Permission.INFORM_CITIZEN):
         raise TransitionNotAllowed(_("Hanya petugas desk yang mencatat bahwa warga sudah diberi tahu."))
     if referral.status not in (S.RESOLVED, S.REJECTED):
         raise TransitionNotAllowed(_("Warga diberi tahu setelah rujukan selesai atau ditolak."))

@@ -13,10 +13,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from slrt.accounts.models import Role, User
+from slrt.accounts.models import User
 from slrt.accounts.services import ValidationFailed
-from slrt.core.access import get_or_404, roles_required, visible
+from slrt.core.access import get_or_404, in_scope_region, visible
 from slrt.core.audit import audit
+from slrt.core.permissions import Permission, has, requires
 from slrt.core.web import is_safe_next, page_number
 from slrt.core.workdays import LocalHoliday, local_today
 from slrt.directory.models import Agency
@@ -68,15 +69,14 @@ class Action:
 
 def available_actions(referral: Referral, user: User) -> list[Action]:
     """What `user` may do with `referral` now (the service checks again on submit)."""
-    if user.role is Role.ADMIN:
+    if user.role not in workflow.ACTORS:
         return []
     approval = queries.requires_approval(referral)
     actions = []
     for to in workflow.allowed_targets(referral.status, user.role, approval):
-        if (referral.status, to) in workflow.REOPENING:
-            closed = referral.closed_at.date() if referral.closed_at else None
-            if closed is None or (local_today() - closed).days > workflow.REOPEN_DAYS:
-                continue
+        reopening = (referral.status, to) in workflow.REOPENING
+        if reopening and not workflow.within_reopen_window(referral.closed_at, local_today()):
+            continue
         label = (
             ACTION_LABELS.get((referral.status, to)) or TARGET_LABELS.get(to) or REFERRAL_STATUS_LABELS[to]
         )
@@ -128,7 +128,7 @@ def detail(referral_id: int) -> Any:
         events=events,
         actions=available_actions(referral, current_user),
         agencies=agency_choices(referral),
-        show_reporter=current_user.role is not Role.AGENCY or not referral.case.anonymous,
+        show_reporter=has(current_user, Permission.SEE_WHOLE_CASE) or not referral.case.anonymous,
     )
     db.session.commit()
     return page
@@ -258,7 +258,7 @@ def _page(query: sa.Select) -> tuple[list[Referral], int, int]:
 
 
 @bp.route("/referrals/approvals")
-@roles_required(Role.COORDINATOR, Role.SLRT, Role.ADMIN)
+@requires(Permission.SEE_APPROVALS)
 def approvals() -> Any:
     query = (
         visible(Referral)
@@ -272,12 +272,12 @@ def approvals() -> Any:
         total=total,
         page=page,
         per_page=PER_PAGE,
-        can_act=current_user.role in workflow.APPROVERS,
+        can_act=has(current_user, Permission.APPROVE_REFERRALS),
     )
 
 
 @bp.route("/referrals/inbox")
-@roles_required(Role.AGENCY)
+@requires(Permission.RECEIVE_REFERRALS)
 def inbox() -> Any:
     today = local_today()
     status = request.args.get("status", "open")
@@ -310,7 +310,7 @@ def inbox() -> Any:
 
 
 @bp.route("/referrals/overdue")
-@roles_required(Role.DESK, Role.COORDINATOR, Role.SLRT, Role.ADMIN)
+@requires(Permission.SEE_REPORTS)
 def overdue() -> Any:
     today = local_today()
     query = (
@@ -333,21 +333,14 @@ def overdue() -> Any:
 
 
 @bp.route("/admin/holidays", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_HOLIDAYS)
 def holidays() -> Any:
     form = HolidayForm()
     if form.validate_on_submit():
         code = (form.region_code.data or "").strip() or None
         if code and db.session.get(Region, code) is None:
             form.region_code.errors.append(_("Kode wilayah %(code)s tidak dikenal.", code=code))
-        elif (
-            code
-            and current_user.scope_region_code
-            and not (
-                code == current_user.scope_region_code
-                or code.startswith(current_user.scope_region_code + ".")
-            )
-        ):
+        elif code and not in_scope_region(current_user, code):
             form.region_code.errors.append(_("Wilayah di luar cakupan Anda."))
         elif code is None and current_user.scope_region_code:
             form.region_code.errors.append(_("Isi kode wilayah dalam cakupan Anda."))
@@ -377,20 +370,13 @@ def holidays() -> Any:
 
 
 @bp.route("/admin/holidays/delete", methods=["POST"])
-@roles_required(Role.ADMIN)
+@requires(Permission.MANAGE_HOLIDAYS)
 def holiday_delete() -> Any:
     form = DeleteHolidayForm()
     if not form.validate():
         abort(400)
     holiday = db.session.get(LocalHoliday, form.holiday.data)
-    scope = current_user.scope_region_code
-    if holiday is None or (
-        scope
-        and not (
-            holiday.region_code
-            and (holiday.region_code == scope or holiday.region_code.startswith(scope + "."))
-        )
-    ):
+    if holiday is None or not in_scope_region(current_user, holiday.region_code):
         abort(404)
     audit("holiday.delete", holiday, detail={"day": holiday.day.isoformat(), "region": holiday.region_code})
     db.session.delete(holiday)

@@ -10,13 +10,15 @@ officer only those addressed to its agency.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
-from slrt.accounts.models import Role
+from slrt.core.permissions import Permission, Role, roles_with
 from slrt.referrals.models import ReferralStatus as S
 
-DESK_SIDE = frozenset({Role.DESK, Role.COORDINATOR, Role.SLRT})
-APPROVERS = frozenset({Role.COORDINATOR, Role.SLRT})
-AGENCY = frozenset({Role.AGENCY})
+# The sides of the state machine, as the permission table names them.
+DESK_SIDE = roles_with(Permission.SEND_REFERRALS)
+APPROVERS = roles_with(Permission.APPROVE_REFERRALS)
+AGENCY = roles_with(Permission.RECEIVE_REFERRALS)
 REOPEN_DAYS = 30  # an appeal is possible within 30 days of closing
 
 
@@ -64,6 +66,16 @@ TRANSITIONS: dict[tuple[S, S], Rule] = {
 }
 
 REOPENING = frozenset({(S.RESOLVED, S.SENT), (S.REJECTED, S.SENT)})
+
+
+def within_reopen_window(closed_at: datetime | None, today: date) -> bool:
+    """A closed referral may be reopened (appealed) until REOPEN_DAYS after the day it closed."""
+    closed = closed_at.date() if closed_at else None
+    return closed is not None and (today - closed).days <= REOPEN_DAYS
+
+
+# Every role that makes some transition; the others are offered none.
+ACTORS = frozenset().union(*(rule.roles for rule in TRANSITIONS.values()))
 
 
 def rule_for(current: S, to: S, role: Role, requires_approval: bool) -> Rule | None:

@@ -16,12 +16,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from slrt.accounts.models import Role, User
-from slrt.core.access import can_see_personal_data, region_clause, visible
+from slrt.core.access import region_clause, visible
+from slrt.core.permissions import Permission, has
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import Agency, Service
 from slrt.intake.models import CASE_STATUS_LABELS, CHANNEL_LABELS, Case, CaseStatus, Channel, Need
 from slrt.public.models import SurveyResponse
 from slrt.referrals import deadlines
+from slrt.referrals.access import can_see_personal_data
 from slrt.referrals.models import (
     DEADLINE_LABELS,
     Referral,
@@ -209,14 +211,12 @@ class RecordList:
     def personal(self, user: User, row: Any) -> bool:
         if self.model is Referral:
             return can_see_personal_data(user, row)
-        return can_see_personal_data(user) and user.role is not Role.AGENCY
+        return can_see_personal_data(user)
 
     def visible_columns(self, user: User) -> list[Column]:
         """Personal columns only for roles that may ever see them (agency rows are checked one
         by one: an anonymous case leaves its cells empty)."""
-        if user.role in (Role.DESK, Role.COORDINATOR, Role.SLRT) or (
-            user.role is Role.AGENCY and self.model is Referral
-        ):
+        if has(user, Permission.SEE_PERSONAL_DATA) or (user.role is Role.AGENCY and self.model is Referral):
             return self.columns
         return [c for c in self.columns if not c.personal]
 
@@ -343,9 +343,9 @@ def overdue(user: User, args: Mapping[str, str]) -> RecordList:
     return RecordList("overdue", _l("Rujukan terlambat"), query, REFERRAL_COLUMNS, Referral, {})
 
 
-# Which roles may download which list (the page of the list has the same rule).
-LISTS: dict[str, tuple[Callable[[User, Mapping[str, str]], RecordList], tuple[Role, ...]]] = {
-    "cases": (open_cases, (Role.DESK, Role.COORDINATOR, Role.SLRT, Role.ADMIN)),
-    "inbox": (inbox, (Role.AGENCY,)),
-    "overdue": (overdue, (Role.DESK, Role.COORDINATOR, Role.SLRT, Role.ADMIN)),
+# Who may download which list (the page of the list asks the same permission).
+LISTS: dict[str, tuple[Callable[[User, Mapping[str, str]], RecordList], Permission]] = {
+    "cases": (open_cases, Permission.SEE_REPORTS),
+    "inbox": (inbox, Permission.RECEIVE_REFERRALS),
+    "overdue": (overdue, Permission.SEE_REPORTS),
 }

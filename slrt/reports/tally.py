@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from slrt.core.access import in_region
 from slrt.core.db import upsert_insert, utcnow
 from slrt.core.workdays import JAKARTA, LocalHoliday, WorkCalendar
 from slrt.directory.models import Agency, Service
@@ -76,7 +77,7 @@ class Calendars:
             extra = self._by_village[village] = frozenset(
                 d
                 for d, code in self.holidays
-                if code is None or village == code or village.startswith(code + ".")
+                if in_region(village, code)  # a holiday without a region is national
             )
         a, b = local_date(start), local_date(end)
         key = (extra, a, b)

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from slrt.accounts.models import Role
-from slrt.core.access import in_scope_region, region_clause, roles_required
+from slrt.core.access import in_scope_region, region_clause
 from slrt.core.audit import audit
 from slrt.core.db import streamed
+from slrt.core.permissions import Permission, has, requires
 from slrt.core.web import page_number
 from slrt.core.workdays import local_today
 from slrt.extensions import db
@@ -30,7 +30,6 @@ from slrt.reports.tally import CASE, REFERRAL
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-REPORT_ROLES = (Role.DESK, Role.COORDINATOR, Role.SLRT, Role.ADMIN)
 PER_PAGE = 25
 FORMATS = ("csv", "xlsx")
 
@@ -95,7 +94,7 @@ BREAKDOWNS = [
 
 
 @bp.route("/")
-@roles_required(*REPORT_ROLES)
+@requires(Permission.SEE_REPORTS)
 def dashboard() -> Any:
     region = _region()
     try:
@@ -145,7 +144,7 @@ def _bad_filter(exc: lists.BadFilter) -> Any:
 
 
 @bp.route("/records")
-@roles_required(*REPORT_ROLES)
+@requires(Permission.SEE_REPORTS)
 def records() -> Any:
     region = _region()
     try:
@@ -231,7 +230,7 @@ def _file_response(header: list[str], rows: Any, fmt: str, name: str, title: str
 
 
 @bp.route("/records.<fmt>")
-@roles_required(*REPORT_ROLES)
+@requires(Permission.SEE_REPORTS)
 def records_file(fmt: str) -> Any:
     if fmt not in FORMATS:
         abort(404)
@@ -244,12 +243,12 @@ def records_file(fmt: str) -> Any:
 
 
 @bp.route("/export/<name>.<fmt>")
-@roles_required(*REPORT_ROLES, Role.AGENCY)
+@login_required  # which list, the list says (lists.LISTS)
 def list_file(name: str, fmt: str) -> Any:
     if name not in lists.LISTS or fmt not in FORMATS:
         abort(404)
-    build, roles = lists.LISTS[name]
-    if current_user.role not in roles:
+    build, permission = lists.LISTS[name]
+    if not has(current_user, permission):
         abort(403)
     return _download(build(current_user, request.args), fmt)
 
@@ -300,7 +299,7 @@ def monthly_rows(region: str | None, period: Period) -> list[list[Any]]:
 
 
 @bp.route("/monthly.<fmt>")
-@roles_required(*REPORT_ROLES)
+@requires(Permission.SEE_REPORTS)
 def monthly_file(fmt: str) -> Any:
     if fmt not in FORMATS:
         abort(404)

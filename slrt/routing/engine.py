@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from slrt.core.access import in_region
 from slrt.routing.expressions import CompiledExpression, compile_expression
 
 ELIGIBLE, NOT_ELIGIBLE, UNKNOWN = "eligible", "not_eligible", "unknown"
@@ -103,11 +104,6 @@ class RoutingWarning:
 class RoutingResult:
     suggestions: list[Suggestion] = field(default_factory=list)
     warnings: list[RoutingWarning] = field(default_factory=list)
-
-
-def in_region(code: str, region: str) -> bool:
-    """`code` is `region` itself or lies below it (dotted Kemendagri codes)."""
-    return code == region or code.startswith(region + ".")
 
 
 class Directory:

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from slrt.accounts.models import Role
 from slrt.accounts.services import ValidationFailed
-from slrt.core.access import get_or_404, roles_required
+from slrt.core.access import get_or_404
+from slrt.core.permissions import Permission, requires
 from slrt.directory.models import Service
 from slrt.extensions import db
 from slrt.intake.models import Case, CaseStatus
@@ -25,7 +25,7 @@ bp = Blueprint("routing", __name__)
 
 
 @bp.route("/cases/<int:case_id>/route", methods=["GET", "POST"])
-@roles_required(Role.DESK, Role.COORDINATOR, Role.SLRT)
+@requires(Permission.ROUTE_CASES)
 def case_route(case_id: int) -> Any:
     case = get_or_404(Case, case_id)
     routing = suggest_for_case(case)
