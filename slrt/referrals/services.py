@@ -18,6 +18,7 @@ from slrt.accounts.services import ValidationFailed
 from slrt.core.access import can_view
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
+from slrt.core.errors import Invalid, Stale
 from slrt.core.workdays import WorkCalendar, calendar_for, local_today
 from slrt.directory.models import Agency, Office
 from slrt.extensions import db
@@ -51,12 +52,12 @@ CITIZEN_TOLD = (S.ACCEPTED, S.REJECTED, S.RESOLVED)
 UNSENT_STATES = (S.DRAFT, S.AWAITING_APPROVAL)
 
 
-class TransitionNotAllowed(Exception):
-    """The move is not in the table, not for this user, or not in this state (API: 422)."""
+class TransitionNotAllowed(Invalid):
+    """The move is not in the table, not for this user, or not in this state (422)."""
 
 
-class StaleVersion(Exception):
-    """Someone else changed the referral first (API: 409)."""
+class StaleVersion(Stale):
+    """Someone else changed the referral first (409)."""
 
     def __init__(self, message: str | None = None):
         super().__init__(message or _(STALE_MESSAGE))

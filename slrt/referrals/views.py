@@ -17,6 +17,7 @@ from slrt.accounts.models import Role, User
 from slrt.accounts.services import ValidationFailed
 from slrt.core.access import get_or_404, roles_required, visible
 from slrt.core.audit import audit
+from slrt.core.transaction import discard
 from slrt.core.web import is_safe_next, page_number
 from slrt.core.workdays import LocalHoliday, local_today
 from slrt.directory.models import Agency
@@ -132,9 +133,7 @@ def detail(referral_id: int) -> Any:
         .order_by(ReferralEvent.id.desc())
     ).all()
     audit("referral.view", referral)
-    # Rendered before the commit: committing expires every loaded row, and the template would
-    # then reload each one with its own query (N+1).
-    page = render_template(
+    return render_template(
         "referrals/detail.html",
         referral=referral,
         case=referral.case,
@@ -143,8 +142,6 @@ def detail(referral_id: int) -> Any:
         agencies=agency_choices(referral),
         show_reporter=current_user.role is not Role.AGENCY or not referral.case.anonymous,
     )
-    db.session.commit()
-    return page
 
 
 @bp.route("/referrals/<int:referral_id>/transition", methods=["POST"])
@@ -173,15 +170,14 @@ def do_transition(referral_id: int) -> Any:
             agency=agency,
             expected_version=form.version.data,
         )
-        db.session.commit()
     except services.StaleVersion as exc:
-        db.session.rollback()
+        discard()
         flash(str(exc), "error")
     except services.TransitionNotAllowed as exc:
-        db.session.rollback()
+        discard()
         flash(str(exc), "error")
     except ValidationFailed as exc:
-        db.session.rollback()
+        discard()
         _flash_problems(exc)
     else:
         flash(_('Rujukan kini berstatus "%(s)s".', s=REFERRAL_STATUS_LABELS[event.to_status]), "success")
@@ -204,12 +200,11 @@ def note(referral_id: int) -> Any:
             message=form.message.data,
             expected_version=form.version.data,
         )
-        db.session.commit()
     except (services.StaleVersion, services.TransitionNotAllowed) as exc:
-        db.session.rollback()
+        discard()
         flash(str(exc), "error")
     except ValidationFailed as exc:
-        db.session.rollback()
+        discard()
         _flash_problems(exc)
     else:
         flash(_("Catatan disimpan."), "success")
@@ -227,9 +222,8 @@ def informed(referral_id: int) -> Any:
         services.mark_citizen_informed(
             referral, current_user._get_current_object(), expected_version=form.version.data
         )
-        db.session.commit()
     except (services.StaleVersion, services.TransitionNotAllowed) as exc:
-        db.session.rollback()
+        discard()
         flash(str(exc), "error")
     else:
         flash(_("Dicatat: warga sudah diberi tahu hasilnya."), "success")
@@ -246,7 +240,6 @@ def letter(referral_id: int) -> Any:
 
     pdf = render_letter(referral, hide_reporter=referral.case.anonymous)
     audit("referral.letter", referral)
-    db.session.commit()
     name = referral.letter_number.replace("/", "-")
     return Response(
         pdf,
@@ -394,7 +387,6 @@ def holidays() -> Any:
             db.session.add(holiday)
             db.session.flush()
             audit("holiday.create", holiday, detail={"day": form.day.data.isoformat(), "region": code})
-            db.session.commit()
             flash(_("Hari libur lokal ditambahkan."), "success")
             return redirect(url_for("referrals.holidays"))
     rows = db.session.scalars(
@@ -425,6 +417,5 @@ def holiday_delete() -> Any:
         abort(404)
     audit("holiday.delete", holiday, detail={"day": holiday.day.isoformat(), "region": holiday.region_code})
     db.session.delete(holiday)
-    db.session.commit()
     flash(_("Hari libur lokal dihapus. Tenggat yang sudah dihitung tidak berubah."), "success")
     return redirect(url_for("referrals.holidays"))

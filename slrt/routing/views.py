@@ -13,6 +13,7 @@ from flask_login import current_user
 from slrt.accounts.models import Role
 from slrt.accounts.services import ValidationFailed
 from slrt.core.access import get_or_404, roles_required
+from slrt.core.transaction import discard
 from slrt.directory.models import Service
 from slrt.extensions import db
 from slrt.intake.models import Case, CaseStatus
@@ -62,7 +63,7 @@ def case_route(case_id: int) -> Any:
         try:
             created = create_draft_referrals(case, selections, current_user)
         except ValidationFailed as failed:
-            db.session.rollback()
+            discard()
             for field, messages in failed.errors.items():
                 target = getattr(form, f"manual_{field}", None) if field else None
                 if target is not None:
@@ -70,7 +71,6 @@ def case_route(case_id: int) -> Any:
                 else:
                     errors.extend(messages)
         else:
-            db.session.commit()
             flash(
                 ngettext("%(num)d draf rujukan dibuat.", "%(num)d draf rujukan dibuat.", len(created)),
                 "success",
