@@ -28,6 +28,7 @@ from slrt.core.audit import AuditEvent
 from slrt.core.db import utcnow
 from slrt.core.forms import apply_errors
 from slrt.core.permissions import Permission, requires
+from slrt.core.transaction import discard
 from slrt.core.web import page_number
 from slrt.core.workdays import JAKARTA
 from slrt.extensions import db
@@ -189,10 +190,9 @@ def tokens() -> Any:
                     created_by=current_user,
                 )
             except services.ValidationFailed as failed:
-                db.session.rollback()
+                discard()
                 apply_errors(form, failed.errors)
             else:
-                db.session.commit()
                 # The secret is shown on this response only, never stored and never cached.
                 page = render_template("security/token_created.html", token=token, secret=clear)
                 response = make_response(page)
@@ -209,7 +209,6 @@ def token_revoke(token_id: int) -> Any:
     form = EmptyForm()
     if form.validate_on_submit():
         if services.revoke_token(token, current_user):
-            db.session.commit()
             flash(_("Token %(n)s milik %(u)s dicabut.", n=token.name, u=token.user.username), "success")
         else:
             flash(_("Token ini sudah dicabut sebelumnya."), "info")

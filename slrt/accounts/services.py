@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from slrt.accounts.models import API_SCOPES, ApiToken, Role, User
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
+from slrt.core.transaction import write_apart
 from slrt.directory.models import Agency, Office, OfficeKind
 from slrt.extensions import db
 from slrt.regions.models import Region
@@ -44,20 +45,28 @@ def authenticate(username: str, password: str) -> LoginResult:
     """Checks a login; five failures lock the account for 15 minutes. Writes audit rows."""
     user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
     now = utcnow()
+    # A failure is recorded whatever the request answers (slrt.core.transaction.write_apart):
+    # the lockout must count every wrong password.
     if user is None:
-        audit("login.failed", detail={"username": username[:64], "reason": "unknown"})
+        write_apart(lambda: audit("login.failed", detail={"username": username[:64], "reason": "unknown"}))
         return LoginResult(None)
     if user.locked_until and user.locked_until > now:
-        audit("login.locked", user, actor=user)
+        write_apart(lambda: audit("login.locked", user, actor=user))
         return LoginResult(None, locked=True)
     if not user.active or user.service_account or not user.check_password(password):
-        user.failed_logins += 1
-        locked = user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]
-        if locked:
-            user.locked_until = now + current_app.config["LOGIN_LOCKOUT"]
-            user.failed_logins = 0
-        audit("login.failed", user, actor=user, detail={"locked": locked})
-        return LoginResult(None, locked=locked)
+        outcome: dict[str, bool] = {}
+
+        def count_failure() -> None:
+            user.failed_logins += 1
+            locked = user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]
+            if locked:
+                user.locked_until = now + current_app.config["LOGIN_LOCKOUT"]
+                user.failed_logins = 0
+            audit("login.failed", user, actor=user, detail={"locked": locked})
+            outcome["locked"] = locked
+
+        write_apart(count_failure)
+        return LoginResult(None, locked=outcome["locked"])
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

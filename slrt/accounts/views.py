@@ -14,6 +14,7 @@ from slrt.core.access import region_clause
 from slrt.core.audit import audit
 from slrt.core.forms import apply_errors
 from slrt.core.permissions import Permission, requires
+from slrt.core.transaction import discard
 from slrt.core.web import is_safe_next
 from slrt.extensions import db, limiter
 
@@ -28,7 +29,6 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         result = services.authenticate(form.username.data, form.password.data)
-        db.session.commit()
         if result.user is not None:
             lang = session.get("lang")
             session.clear()  # a fresh session at login: nothing carried over but the language
@@ -53,7 +53,6 @@ def logout() -> Any:
     form = EmptyForm()
     if form.validate_on_submit():
         audit("logout", current_user)
-        db.session.commit()
         logout_user()
         session.pop("_user_id", None)
         flash(_("Anda sudah keluar."), "info")
@@ -70,7 +69,6 @@ def set_language(code: str) -> Any:
     session["lang"] = code
     if current_user.is_authenticated:
         current_user.locale = code
-        db.session.commit()
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("intake.home"))
 
@@ -117,10 +115,9 @@ def user_new() -> Any:
         try:
             user = services.save_user(None, **_form_data(form), actor=current_user)
         except services.ValidationFailed as failed:
-            db.session.rollback()
+            discard()
             apply_errors(form, failed.errors)
         else:
-            db.session.commit()
             flash(_("Pengguna %(u)s dibuat.", u=user.username), "success")
             return redirect(url_for("accounts.users"))
     return render_template("admin/user_form.html", form=form, user=None)
@@ -140,10 +137,9 @@ def user_edit(user_id: int) -> Any:
         try:
             services.save_user(user, **_form_data(form), actor=current_user)
         except services.ValidationFailed as failed:
-            db.session.rollback()
+            discard()
             apply_errors(form, failed.errors)
         else:
-            db.session.commit()
             flash(_("Perubahan pengguna %(u)s disimpan.", u=user.username), "success")
             return redirect(url_for("accounts.users"))
     return render_template("admin/user_form.html", form=form, user=user)
@@ -161,7 +157,6 @@ def user_deactivate(user_id: int) -> Any:
     else:
         user.active = not user.active
         audit("user.activate" if user.active else "user.deactivate", user)
-        db.session.commit()
         flash(
             _("Pengguna %(u)s diaktifkan.", u=user.username)
             if user.active

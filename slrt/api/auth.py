@@ -12,7 +12,8 @@ from flask import Blueprint, current_app, g, jsonify, request
 from slrt.accounts.services import token_for
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
-from slrt.extensions import db, limiter, login_manager
+from slrt.core.transaction import write_apart
+from slrt.extensions import limiter, login_manager
 
 # `last_used_at` is a "still in use?" hint for the administrator, not a log (the audit trail is):
 # written at most once a minute, so a busy integration does not write a row per request.
@@ -63,15 +64,16 @@ def token_required(scope: str | Callable | None = None) -> Callable:
             clear = clear.strip()
             token = token_for(clear) if kind.lower() == "bearer" and clear else None
             if token is None:
-                audit("api.denied", detail={"path": request.path[:300], "status": 401})
-                db.session.commit()
+                # A 401 rolls the request back; the refusal is recorded all the same.
+                detail = {"path": request.path[:300], "status": 401}
+                write_apart(lambda: audit("api.denied", detail=detail))
                 response, status = api_error(401, "missing, invalid, expired or revoked bearer token")
                 response.headers["WWW-Authenticate"] = 'Bearer realm="slrt"'
                 return response, status
             now = utcnow()
             if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-                token.last_used_at = now
-                db.session.commit()
+                # Kept whatever the request answers, like the refusals.
+                write_apart(lambda: setattr(token, "last_used_at", now))
             # current_user for this request only: login_user() would also write the user into
             # the session cookie, turning one API call into a signed-in browser session.
             login_manager._update_request_context_with_user(token.user)

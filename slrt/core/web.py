@@ -26,7 +26,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -34,6 +33,7 @@ from slrt.core import tracking
 from slrt.core.audit import audit
 from slrt.core.forms import EmptyForm
 from slrt.core.permissions import ROLE_LABELS, Role, can
+from slrt.core.transaction import write_apart
 from slrt.extensions import db
 
 log = logging.getLogger(__name__)
@@ -168,8 +168,10 @@ def end_idle_session() -> Any:
     limit = int(current_app.config["IDLE_MINUTES"]) * 60
     if isinstance(last_seen, int) and now - last_seen > limit:
         if current_user.is_authenticated:
-            audit("session.expired", current_user, detail={"idle_seconds": now - last_seen})
-            db.session.commit()
+            user = current_user._get_current_object()
+            detail = {"idle_seconds": now - last_seen}
+            # Kept even though a JSON caller gets a 401, which rolls the request back.
+            write_apart(lambda: audit("session.expired", user, actor=user, detail=detail))
         logout_user()
         lang = session.get("lang")
         session.clear()
@@ -196,22 +198,21 @@ def audit_denial(response: Any) -> Any:
     # Integer ids name records of ours; HSDS ids and the like are public identifiers.
     record_args = {k: str(v) for k, v in args.items() if k.endswith("_id") and isinstance(v, int)}
     if code == 403 or (code == 404 and record_args):
-        # Whatever the refused request had pending is dropped: the denial is recorded alone.
-        db.session.rollback()
-        first = next(iter(record_args.items()), None)
-        event = audit(
-            "access.denied",
-            detail={"status": code, "method": request.method, "path": request.path[:300], **record_args},
-        )
-        if first:
-            name = first[0].removesuffix("_id")
-            event.object_type = TABLE_FOR_ARG.get(name, f"{name}s")  # the table name, as audit() writes
-            event.object_id = first[1][:64]
-        try:
-            db.session.commit()
-        except SQLAlchemyError:  # the refusal still goes out; the log says what was lost
-            db.session.rollback()
-            log.exception("could not record a denied request to %s", request.path)
+        # The refusal rolls the request back (slrt.core.transaction): the denial is kept alone.
+        path = request.path
+
+        def record() -> None:
+            event = audit(
+                "access.denied",
+                detail={"status": code, "method": request.method, "path": path[:300], **record_args},
+            )
+            first = next(iter(record_args.items()), None)
+            if first:
+                name = first[0].removesuffix("_id")
+                event.object_type = TABLE_FOR_ARG.get(name, f"{name}s")  # the table name, as audit() writes
+                event.object_id = first[1][:64]
+
+        write_apart(record)
     return response
 
 
@@ -283,7 +284,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception) -> Any:
-        db.session.rollback()
+        db.session.rollback()  # before rendering the page: the session may be unusable
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500)
 

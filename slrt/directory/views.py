@@ -19,6 +19,7 @@ from slrt.accounts.forms import EmptyForm
 from slrt.accounts.services import ValidationFailed
 from slrt.core.forms import apply_errors
 from slrt.core.permissions import Permission, has, requires
+from slrt.core.transaction import discard
 from slrt.directory import services as ops
 from slrt.directory.forms import AgencyForm, RuleForm, ServiceForm
 from slrt.directory.models import COMBINE_LABELS, Agency, NeedCategory, RoutingRule, Service
@@ -142,10 +143,9 @@ def _service_page(service: Service | None) -> Any:
         try:
             saved = ops.save_service(service, **_service_data(form), actor=current_user)
         except ValidationFailed as failed:
-            db.session.rollback()
+            discard()
             _apply_errors(form, failed.errors)
         else:
-            db.session.commit()
             flash(_("Layanan %(c)s disimpan.", c=saved.code), "success")
             return redirect(url_for("directory.service_detail", service_id=saved.id))
     facts = [(name, fact_label(name), FACT_TYPES[name].name.lower()) for name in sorted(FACT_TYPES)]
@@ -204,10 +204,9 @@ def _agency_page(agency: Agency | None) -> Any:
                 actor=current_user,
             )
         except ValidationFailed as failed:
-            db.session.rollback()
+            discard()
             _apply_errors(form, failed.errors)
         else:
-            db.session.commit()
             flash(_("Lembaga %(c)s disimpan.", c=saved.code), "success")
             return redirect(url_for("directory.agencies"))
     changes = ops.history("agency", agency.id, limit=50) if agency else []
@@ -253,10 +252,9 @@ def rules() -> Any:
                     actor=current_user,
                 )
             except ValidationFailed as failed:
-                db.session.rollback()
+                discard()
                 _apply_errors(form, failed.errors)
             else:
-                db.session.commit()
                 flash(_("Aturan rujukan disimpan."), "success")
                 return redirect(url_for("directory.rules"))
     rows = db.session.scalars(
@@ -276,12 +274,11 @@ def rule_delete(rule_id: int) -> Any:
     try:
         ops.delete_rule(rule, actor=current_user)
     except ValidationFailed as failed:
-        db.session.rollback()
+        discard()
         for messages in failed.errors.values():
             for message in messages:
                 flash(message, "error")
         return redirect(url_for("directory.rules"))
-    db.session.commit()
     flash(_("Aturan rujukan dihapus."), "success")
     return redirect(url_for("directory.rules"))
 

@@ -32,6 +32,7 @@ from slrt.core.audit import audit
 from slrt.core.crypto import mask
 from slrt.core.nik import NIK_MISSING_LABELS
 from slrt.core.permissions import Permission, has, requires
+from slrt.core.transaction import discard
 from slrt.core.web import page_number, public_status_url
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import NeedCategory
@@ -330,12 +331,14 @@ def create_case() -> Any:
     result = None
     try:
         result = services.create_case(data, _uploads(), current_user, local_today())
-        db.session.commit()
+        # Flushed here, not at the request's commit: a retry of the same form (idempotency key)
+        # or a NIK saved a moment ago by someone else must be answered below.
+        db.session.flush()
     except ValidationFailed as exc:
-        db.session.rollback()
+        discard()
         return _render_intake(form, person, _show_errors(form, exc.errors), 422)
     except IntegrityError:
-        db.session.rollback()
+        discard()
         if result is not None:
             for path in result.files:
                 path.unlink(missing_ok=True)
@@ -385,7 +388,6 @@ def receipt_pdf(case_id: int) -> Any:
     if size not in receipts.SIZES:
         abort(400)
     audit("case.receipt_pdf", case, detail={"size": size})
-    db.session.commit()
     pdf = receipts.receipt_pdf(case, size)
     name = f"tanda-terima-{case.tracking_code}-{size}.pdf"
     return Response(
@@ -404,11 +406,7 @@ def case_detail(case_id: int) -> Any:
         visible(Referral).where(Referral.case_id == case.id).order_by(Referral.id)
     ).all()
     audit("case.view", case)
-    # Rendered before the commit: committing expires every loaded row, and the template would
-    # then reload each one with its own query (N+1).
-    page = render_template("desk/case.html", case=case, referrals=referrals)
-    db.session.commit()
-    return page
+    return render_template("desk/case.html", case=case, referrals=referrals)
 
 
 @bp.route("/households/<int:household_id>")
@@ -430,9 +428,7 @@ def household_detail(household_id: int) -> Any:
         .order_by(Referral.created_at.desc())
     ).all()
     audit("household.view", household)
-    # Rendered before the commit: committing expires every loaded row, and the template would
-    # then reload each one with its own query (N+1).
-    page = render_template(
+    return render_template(
         "desk/household.html",
         household=household,
         members=members,
@@ -441,8 +437,6 @@ def household_detail(household_id: int) -> Any:
         changes=services.changes_for("household", household.id),
         today=local_today(),
     )
-    db.session.commit()
-    return page
 
 
 @bp.route("/persons/<int:person_id>")
@@ -456,10 +450,8 @@ def person_detail(person_id: int) -> Any:
         .order_by(m.Case.created_at.desc())
     ).all()
     audit("person.view", person)
-    # Rendered before the commit: committing expires every loaded row, and the template would
-    # then reload each one with its own query (N+1).
     whole_case = has(current_user, Permission.SEE_WHOLE_CASE)
-    page = render_template(
+    return render_template(
         "desk/person.html",
         person=person,
         cases=cases,
@@ -468,8 +460,6 @@ def person_detail(person_id: int) -> Any:
         today=local_today(),
         consent_withdrawn=consent_withdrawn(person.id),
     )
-    db.session.commit()
-    return page
 
 
 @bp.route("/attachments/<int:attachment_id>")
@@ -484,7 +474,6 @@ def attachment(attachment_id: int) -> Any:
     if not path.is_file():
         abort(404)
     audit("attachment.view", item)
-    db.session.commit()
     response = send_file(
         path,
         mimetype=item.content_type,

@@ -18,8 +18,9 @@ from slrt.accounts.services import ValidationFailed, token_for
 from slrt.core import tracking
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
+from slrt.core.transaction import write_apart
 from slrt.core.web import no_store
-from slrt.extensions import db, limiter
+from slrt.extensions import limiter
 from slrt.open311 import services
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -106,17 +107,15 @@ def create_request(fmt: str) -> Any:
     # An api_key is a token of /admin/tokens holding the open311:report scope.
     user = token.user if token is not None and "open311:report" in (token.scopes or []) else None
     if user is None:
-        audit("api.denied", detail={"path": request.path})
-        db.session.commit()
+        path = request.path  # kept although the 403 rolls the request back
+        write_apart(lambda: audit("api.denied", detail={"path": path}))
         return error(403, _("api_key tidak ada, tidak sah, kedaluwarsa atau dicabut."))
     try:
         case = services.file_request(params, user)
     except ValidationFailed as exc:
-        db.session.rollback()
         return error(
             400, *(f"{key}: {msg}" if key else msg for key, msgs in exc.errors.items() for msg in msgs)
         )
-    db.session.commit()
     notice = _(
         "Laporan diterima dan masuk antrean Puskesos desa. Simpan kode %(code)s untuk melihat "
         "perkembangannya di halaman status.",

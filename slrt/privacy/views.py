@@ -17,6 +17,7 @@ from slrt.core.access import get_or_404
 from slrt.core.audit import audit
 from slrt.core.crypto import mask
 from slrt.core.permissions import Permission, has, requires
+from slrt.core.transaction import discard, write_apart
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.privacy import export_pdf, services
@@ -64,12 +65,10 @@ def _reveal(obj: m.Person | m.Household, back: str) -> Any:
         abort(400)
     try:
         services.reveal(current_user, obj, form.reason.data or "")
-        db.session.commit()
     except services.RevealRefused:
-        db.session.rollback()
         abort(403)
     except ValidationFailed as exc:
-        db.session.rollback()
+        discard()
         for messages in exc.errors.values():
             for message in messages:
                 flash(message, "error")
@@ -101,8 +100,8 @@ def reveal_kk(household_id: int) -> Any:
 
 
 def _privacy_page(person: m.Person, status: int = 200, **forms: Any) -> Any:
-    audit("person.view", person, detail={"page": "privacy"})
-    db.session.commit()
+    # Kept when the page answers 422 (a refused withdrawal or erasure), which rolls back.
+    write_apart(lambda: audit("person.view", person, detail={"page": "privacy"}))
     consents = services.consents_of(person)
     return (
         render_template(
@@ -152,9 +151,8 @@ def withdraw_consent(person_id: int) -> Any:
         services.withdraw_consent(
             person, consent_id, form.method.data or "", form.note.data or "", current_user
         )
-        db.session.commit()
     except ValidationFailed as exc:
-        db.session.rollback()
+        discard()
         _errors_to(form, exc.errors)
         return _privacy_page(person, 422, withdraw_form=form)
     flash(_("Penarikan persetujuan tercatat. Data warga ini tidak lagi dikirim ke lembaga."), "success")
@@ -170,9 +168,8 @@ def request_erasure(person_id: int) -> Any:
         abort(400)
     try:
         services.request_erasure(person, form.reason.data or "", current_user)
-        db.session.commit()
     except ValidationFailed as exc:
-        db.session.rollback()
+        discard()
         _errors_to(form, exc.errors)
         return _privacy_page(person, 422, request_form=form)
     flash(_("Permintaan penghapusan tercatat dan menunggu keputusan SLRT kabupaten/kota."), "success")
@@ -189,9 +186,8 @@ def decide_erasure(person_id: int) -> Any:
     approve = form.decision.data == "approve"
     try:
         services.decide_erasure(person, approve, form.note.data or "", current_user)
-        db.session.commit()
     except ValidationFailed as exc:
-        db.session.rollback()
+        discard()
         _errors_to(form, exc.errors)
         return _privacy_page(person, 422, decision_form=form)
     if approve:
@@ -217,7 +213,6 @@ def export(person_id: int) -> Any:
         abort(400)
     kind = form.format.data if form.format.data in ("json", "pdf") else "json"
     data = services.subject_export(person, current_user)
-    db.session.commit()
     name = f"data-warga-{person.id}"
     headers = {"Cache-Control": "private, no-store"}
     if kind == "pdf":

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from slrt.accounts.services import ValidationFailed
 from slrt.core import tracking
 from slrt.core.forms import apply_errors
+from slrt.core.transaction import discard
 from slrt.core.web import error_response, no_store
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db, limiter
@@ -112,12 +113,12 @@ def survey() -> Any:
     if form.validate_on_submit():
         try:
             services.record_survey(result, form.rating.data, form.comment.data)
-            db.session.commit()
+            db.session.flush()  # a second answer sent at the same moment fails here, not at the commit
         except services.SurveyAlreadyAnswered:
             flash(_("Penilaian untuk laporan ini sudah pernah dikirim. Terima kasih."), "warning")
             return redirect(back)
         except IntegrityError:
-            db.session.rollback()
+            discard()
             flash(_("Penilaian untuk laporan ini sudah pernah dikirim. Terima kasih."), "warning")
             return redirect(back)
         except ValidationFailed as exc:
@@ -161,14 +162,14 @@ def report() -> Any:
                         idempotency_key=key,
                     )
                 )
-                db.session.commit()
+                db.session.flush()  # the other copy of a form sent twice wins here, not at the commit
             except ValidationFailed as exc:
                 apply_errors(form, exc.errors)
                 if "village_code" in exc.errors:
                     _explain_village(form, matches)
             except IntegrityError:
                 # The same form was sent twice at the same moment and the other copy won.
-                db.session.rollback()
+                discard()
                 case = services.case_for_key(key)
                 if case is None:
                     raise

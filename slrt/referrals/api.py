@@ -87,7 +87,6 @@ def list_referrals() -> Any:
     ).all()
     # A system reading referrals in bulk is recorded too: which ones it received.
     audit("referral.list", detail={"api": True, "ids": [r.id for r in rows]})
-    db.session.commit()
     return jsonify(
         {
             "items": [referral_json(r) for r in rows],
@@ -106,7 +105,6 @@ def get_referral(referral_id: int) -> Any:
     if referral is None:
         return api_error(404, "not found")
     audit("referral.view", referral, detail={"api": True})
-    db.session.commit()
     body = referral_json(referral)
     body["events"] = [
         {
@@ -162,15 +160,8 @@ def post_transition(referral_id: int) -> Any:
             agency=agency,
             expected_version=version,
         )
-        db.session.commit()
-    except transitions.StaleVersion as exc:
-        db.session.rollback()
-        return api_error(409, str(exc))
-    except transitions.TransitionNotAllowed as exc:
-        db.session.rollback()
-        return api_error(422, str(exc))
+    # StaleVersion (409) and TransitionNotAllowed (422) are answered by slrt.core.errors.
     except ValidationFailed as exc:
-        db.session.rollback()
         return api_error(
             422,
             "the transition needs more information",

@@ -18,6 +18,7 @@ from slrt.accounts.services import ValidationFailed
 from slrt.core.access import can_view
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
+from slrt.core.errors import Invalid, Stale
 from slrt.core.permissions import Permission, has
 from slrt.core.workdays import local_today
 from slrt.directory.models import Agency
@@ -46,12 +47,12 @@ ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII
 UNSENT_STATES = (S.DRAFT, S.AWAITING_APPROVAL)
 
 
-class TransitionNotAllowed(Exception):
-    """The move is not in the table, not for this user, or not in this state (API: 422)."""
+class TransitionNotAllowed(Invalid):
+    """The move is not in the table, not for this user, or not in this state (422)."""
 
 
-class StaleVersion(Exception):
-    """Someone else changed the referral first (API: 409)."""
+class StaleVersion(Stale):
+    """Someone else changed the referral first (409)."""
 
     def __init__(self, message: str | None = None):
         super().__init__(message or str(STALE_MESSAGE))

@@ -18,6 +18,7 @@ from slrt.accounts.services import ValidationFailed
 from slrt.core.access import get_or_404, in_scope_region, visible
 from slrt.core.audit import audit
 from slrt.core.permissions import Permission, has, requires
+from slrt.core.transaction import discard
 from slrt.core.web import is_safe_next, page_number
 from slrt.core.workdays import LocalHoliday, local_today
 from slrt.directory.models import Agency
@@ -119,9 +120,7 @@ def detail(referral_id: int) -> Any:
         .order_by(ReferralEvent.id.desc())
     ).all()
     audit("referral.view", referral)
-    # Rendered before the commit: committing expires every loaded row, and the template would
-    # then reload each one with its own query (N+1).
-    page = render_template(
+    return render_template(
         "referrals/detail.html",
         referral=referral,
         case=referral.case,
@@ -130,8 +129,6 @@ def detail(referral_id: int) -> Any:
         agencies=agency_choices(referral),
         show_reporter=has(current_user, Permission.SEE_WHOLE_CASE) or not referral.case.anonymous,
     )
-    db.session.commit()
-    return page
 
 
 @bp.route("/referrals/<int:referral_id>/transition", methods=["POST"])
@@ -160,15 +157,14 @@ def do_transition(referral_id: int) -> Any:
             agency=agency,
             expected_version=form.version.data,
         )
-        db.session.commit()
     except transitions.StaleVersion as exc:
-        db.session.rollback()
+        discard()
         flash(str(exc), "error")
     except transitions.TransitionNotAllowed as exc:
-        db.session.rollback()
+        discard()
         flash(str(exc), "error")
     except ValidationFailed as exc:
-        db.session.rollback()
+        discard()
         _flash_problems(exc)
     else:
         flash(_('Rujukan kini berstatus "%(s)s".', s=REFERRAL_STATUS_LABELS[event.to_status]), "success")
@@ -191,12 +187,11 @@ def note(referral_id: int) -> Any:
             message=form.message.data,
             expected_version=form.version.data,
         )
-        db.session.commit()
     except (transitions.StaleVersion, transitions.TransitionNotAllowed) as exc:
-        db.session.rollback()
+        discard()
         flash(str(exc), "error")
     except ValidationFailed as exc:
-        db.session.rollback()
+        discard()
         _flash_problems(exc)
     else:
         flash(_("Catatan disimpan."), "success")
@@ -214,9 +209,8 @@ def informed(referral_id: int) -> Any:
         transitions.mark_citizen_informed(
             referral, current_user._get_current_object(), expected_version=form.version.data
         )
-        db.session.commit()
     except (transitions.StaleVersion, transitions.TransitionNotAllowed) as exc:
-        db.session.rollback()
+        discard()
         flash(str(exc), "error")
     else:
         flash(_("Dicatat: warga sudah diberi tahu hasilnya."), "success")
@@ -233,7 +227,6 @@ def letter(referral_id: int) -> Any:
 
     pdf = render_letter(referral, hide_reporter=referral.case.anonymous)
     audit("referral.letter", referral)
-    db.session.commit()
     name = referral.letter_number.replace("/", "-")
     return Response(
         pdf,
@@ -356,7 +349,6 @@ def holidays() -> Any:
             db.session.add(holiday)
             db.session.flush()
             audit("holiday.create", holiday, detail={"day": form.day.data.isoformat(), "region": code})
-            db.session.commit()
             flash(_("Hari libur lokal ditambahkan."), "success")
             return redirect(url_for("referrals.holidays"))
     rows = db.session.scalars(
@@ -380,6 +372,5 @@ def holiday_delete() -> Any:
         abort(404)
     audit("holiday.delete", holiday, detail={"day": holiday.day.isoformat(), "region": holiday.region_code})
     db.session.delete(holiday)
-    db.session.commit()
     flash(_("Hari libur lokal dihapus. Tenggat yang sudah dihitung tidak berubah."), "success")
     return redirect(url_for("referrals.holidays"))

@@ -201,7 +201,6 @@ def _download(record_list: lists.RecordList, fmt: str) -> Response:
             "personal": any(c.personal for c in columns),
         },
     )
-    db.session.commit()
     header = [str(c.header) for c in columns]
 
     def rows() -> Any:
@@ -315,6 +314,5 @@ def monthly_file(fmt: str) -> Any:
         "report.export",
         detail={"list": "monthly", "format": fmt, "filters": filters, "rows": len(rows), "personal": False},
     )
-    db.session.commit()
     name = f"laporan-bulanan-{(region or 'indonesia').replace('.', '')}"
     return _file_response([str(h) for h in MONTHLY_HEADER], iter(rows), fmt, name, _("Laporan bulanan"))

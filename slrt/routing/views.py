@@ -13,6 +13,7 @@ from flask_login import current_user
 from slrt.accounts.services import ValidationFailed
 from slrt.core.access import get_or_404
 from slrt.core.permissions import Permission, requires
+from slrt.core.transaction import discard
 from slrt.directory.models import Service
 from slrt.extensions import db
 from slrt.intake.models import Case, CaseStatus
@@ -63,7 +64,7 @@ def case_route(case_id: int) -> Any:
         try:
             created = create_draft_referrals(case, selections, current_user, agency_suggester())
         except ValidationFailed as failed:
-            db.session.rollback()
+            discard()
             for field, messages in failed.errors.items():
                 target = getattr(form, f"manual_{field}", None) if field else None
                 if target is not None:
@@ -71,7 +72,6 @@ def case_route(case_id: int) -> Any:
                 else:
                     errors.extend(messages)
         else:
-            db.session.commit()
             flash(
                 ngettext("%(num)d draf rujukan dibuat.", "%(num)d draf rujukan dibuat.", len(created)),
                 "success",
