@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from slrt.accounts.models import ROLE_LABELS
 
@@ -31,6 +31,27 @@ class UserForm(FlaskForm):
         _l("Kata sandi"), validators=[Optional(), Length(max=256)], render_kw={"autocomplete": "new-password"}
     )
     active = BooleanField(_l("Aktif"), default=True)
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        _l("Kata sandi sekarang"),
+        validators=[DataRequired(_l("Wajib diisi.")), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("Kata sandi baru"),
+        validators=[DataRequired(_l("Wajib diisi.")), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[
+            DataRequired(_l("Wajib diisi.")),
+            EqualTo("password", _l("Kedua kata sandi baru tidak sama.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class EmptyForm(FlaskForm):
