@@ -295,3 +295,56 @@ def test_a_user_may_mint_a_token_for_themselves(world):
 
 
 _ = (time, csrf_from)
+
+
+# -- 4. a returned referral is re-sent only where the service is offered ------------------------
+
+
+def _returned_referral(world):
+    from slrt.referrals.models import ReferralStatus
+    from slrt.referrals.services import transition
+    from tests.referral_factories import referral_in
+
+    referral = referral_in(world, ReferralStatus.SENT)
+    transition(referral, "returned", world.users["agency"], note="Bukan wewenang kami")
+    db.session.commit()
+    return referral
+
+
+def test_a_returned_referral_cannot_be_resent_to_an_agency_in_another_province(client, world):
+    aceh = factories.make_agency("DINSOS-1101", ["11.01"])
+    referral = _returned_referral(world)
+    _, clear = services.issue_token(world.users["desk_a"], scopes=["referrals:write"])
+    db.session.commit()
+    response = client.post(
+        f"/api/v1/referrals/{referral.id}/transitions",
+        json={"to": "sent", "agency": "DINSOS-1101", "version": referral.version},
+        headers={"Authorization": f"Bearer {clear}"},
+    )
+    assert response.status_code == 422, response.get_json()
+    db.session.refresh(referral)
+    assert referral.agency_id != aceh.id and referral.status.value == "returned"
+
+
+def test_a_returned_referral_goes_to_an_agency_of_the_routing_table(world):
+    from slrt.referrals.services import transition
+    from tests.referral_factories import offer_service
+
+    referral = _returned_referral(world)
+    offer_service(world.other_agency)
+    transition(referral, "sent", world.users["desk_a"], agency=world.other_agency)
+    assert referral.agency_id == world.other_agency.id
+
+
+def test_an_slrt_officer_overrides_the_routing_table_with_a_written_reason_and_it_is_audited(world):
+    from slrt.referrals.services import transition
+
+    aceh = factories.make_agency("DINSOS-1101", ["11.01"])
+    referral = _returned_referral(world)
+    with pytest.raises(services.ValidationFailed):
+        transition(referral, "sent", world.users["desk_a"], agency=aceh, note="Warga pindah")
+    with pytest.raises(services.ValidationFailed):
+        transition(referral, "sent", world.users["slrt"], agency=aceh)
+    transition(referral, "sent", world.users["slrt"], agency=aceh, note="Warga pindah ke Aceh minggu ini")
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "referral.resend_override"))
+    assert event.detail["agency"] == "DINSOS-1101" and "Aceh" in event.detail["reason"]

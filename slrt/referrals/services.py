@@ -268,6 +268,10 @@ def transition(
     now = utcnow()
     data = _Input(_clean(note), _clean(message), _clean(reason), _clean(outcome), agency)
     _check_input(referral, rule, to, data)
+    if rule.needs_agency:
+        from slrt.referrals.resending import check_resend_target
+
+        check_resend_target(referral, data.agency, actor, data.note)
     if (current, to) in workflow.REOPENING:
         closed = referral.closed_at.date() if referral.closed_at else None
         if closed is None or (today - closed).days > workflow.REOPEN_DAYS:
