@@ -58,6 +58,11 @@ class Config:
     LOGIN_LOCKOUT = timedelta(minutes=15)
     # werkzeug's generate_password_hash method; only TestConfig makes it cheap.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
+    # Failures for one username from all addresses together before the account itself locks:
+    # well above what one address may try (LOGIN_MAX_FAILURES), so a lock needs many addresses.
+    LOGIN_ACCOUNT_MAX_FAILURES = 50
+    # Attachments one case may hold (each up to 5 MB).
+    MAX_ATTACHMENTS_PER_CASE = int(os.environ.get("SLRT_MAX_ATTACHMENTS_PER_CASE", "10"))
     # Where uploaded attachments live: outside static/, served only through access checks.
     UPLOAD_DIR = os.environ.get("SLRT_UPLOAD_DIR")  # None: <instance>/uploads
     MAX_CONTENT_LENGTH = 26 * 1024 * 1024  # several 5 MB attachments in one form

@@ -28,3 +28,16 @@ def referral_in(world, status: S, *, case=None, service: str = "BPNT", today: da
         referral.outcome = "granted"
     db.session.flush()
     return referral
+
+
+def offer_service(agency, service_code: str = "BPNT", region: str = "32.04") -> None:
+    """A routing rule: `agency` offers the service in `region` (a returned referral may be
+    re-sent only to such an agency, slrt.referrals.resending)."""
+    import sqlalchemy as sa
+
+    from slrt.directory.models import RoutingRule, Service
+    from slrt.extensions import db
+
+    service = db.session.scalar(sa.select(Service).where(Service.code == service_code))
+    db.session.add(RoutingRule(service_id=service.id, region_code=region, agency_id=agency.id))
+    db.session.flush()

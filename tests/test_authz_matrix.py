@@ -84,6 +84,8 @@ EXPECT: dict[str, Expect] = {
     "accounts.user_new": staff(R, N),
     "accounts.user_edit": staff(R, N),
     "accounts.user_deactivate": staff(R, N),
+    "accounts.user_end_sessions": staff(R, N),
+    "accounts.change_password": staff(),
     # security administration
     "security.audit_log": staff(R, N),
     "security.tokens": staff(R, N),

@@ -19,7 +19,7 @@ from slrt.referrals import workflow
 from slrt.referrals.models import Referral, ReferralEvent
 from slrt.referrals.models import ReferralStatus as S
 from slrt.referrals.transitions import StaleVersion, TransitionNotAllowed, transition
-from tests.referral_factories import referral_in
+from tests.referral_factories import offer_service, referral_in
 
 ACTORS = {
     Role.DESK: "desk_a",
@@ -47,6 +47,7 @@ def _inputs(world, frm, to):
 @pytest.mark.parametrize("role", list(ACTORS), ids=[r.value for r in ACTORS])
 def test_every_transition_is_allowed_exactly_where_the_table_says(world, role, approval):
     world.office_a.requires_approval = approval
+    offer_service(world.other_agency)  # the re-send target serves the case's region
     actor = world.users[ACTORS[role]]
     allowed = forbidden = 0
     for frm in S:
@@ -132,6 +133,7 @@ def test_reject_needs_a_reason_and_sending_back_needs_a_note(world):
 
 
 def test_resending_a_returned_referral_goes_to_another_agency_and_keeps_history(world):
+    offer_service(world.other_agency)
     referral = referral_in(world, S.SENT)
     first_letter = referral.letter_number
     transition(referral, "returned", world.users["agency"], note="Ini wewenang Disdukcapil")

@@ -318,6 +318,9 @@ def test_issuing_a_token_rejects_unknown_or_missing_scopes(world):
 
 
 def test_admin_creates_a_token_sees_the_secret_once_and_revokes_it(client, auth, world):
+    # Tokens are minted for integrations only (round 2): slrt.bdg plays the SLRT's system here.
+    world.users["slrt"].service_account = True
+    db.session.commit()
     auth.login("admin.jabar")
     response = auth.post(
         "/admin/tokens",

@@ -15,10 +15,19 @@ def init_app(app):
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        # "<id>:<generation>"; a session of an older generation was ended on the server.
+        ident, _, generation = user_id.partition(":")
+        if not ident.isdecimal() or not generation.isdecimal():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.active or int(generation) != (user.session_generation or 0):
+            return None
+        return user
 
     app.register_blueprint(bp)
+    from slrt.accounts.views import require_password_change
+
+    app.before_request(require_password_change)
     from slrt.accounts.security import bp as security_bp
 
     app.register_blueprint(security_bp)

@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from slrt.accounts.models import ROLE_LABELS
-from slrt.core.forms import EmptyForm  # noqa: F401 - in core for the template global; imported from here too
 
 
 class LoginForm(FlaskForm):
@@ -32,3 +31,24 @@ class UserForm(FlaskForm):
         _l("Kata sandi"), validators=[Optional(), Length(max=256)], render_kw={"autocomplete": "new-password"}
     )
     active = BooleanField(_l("Aktif"), default=True)
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        _l("Kata sandi sekarang"),
+        validators=[DataRequired(_l("Wajib diisi.")), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("Kata sandi baru"),
+        validators=[DataRequired(_l("Wajib diisi.")), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[
+            DataRequired(_l("Wajib diisi.")),
+            EqualTo("password", _l("Kedua kata sandi baru tidak sama.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -37,6 +37,11 @@ class User(UserMixin, db.Model):
     # An integration (the Open311 bridge, a Dukcapil system, ...): a role and a scope like any
     # user, reached only through API tokens; it can never sign in with a password.
     service_account: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Raised to end every session of the user (logout, new password, new role or scope): a
+    # session names the generation it was opened with and older ones are refused.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when an administrator chose the password: the owner must choose their own first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     office = relationship("Office", lazy="joined")
     agency = relationship("Agency", lazy="joined")
@@ -48,6 +53,10 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What the session cookie holds: the id and the session generation (see load_user)."""
+        return f"{self.id}:{self.session_generation or 0}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -85,6 +94,8 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None]
     scopes: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Who minted it, readable after the user row is gone: a username, or "cli:<system user>".
+    created_by_name: Mapped[str | None] = mapped_column(sa.String(80))
 
     user = relationship(User, lazy="joined", foreign_keys=[user_id])
     created_by = relationship(User, foreign_keys=[created_by_id])

@@ -21,12 +21,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from slrt.accounts import services
-from slrt.accounts.forms import EmptyForm
 from slrt.accounts.models import API_SCOPES, ApiToken, User
 from slrt.core.access import region_clause
 from slrt.core.audit import AuditEvent
 from slrt.core.db import utcnow
-from slrt.core.forms import apply_errors
+from slrt.core.forms import EmptyForm, apply_errors
 from slrt.core.permissions import Permission, requires
 from slrt.core.transaction import discard
 from slrt.core.web import page_number

@@ -10,17 +10,21 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from limits import parse as parse_limit
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from slrt.accounts.models import API_SCOPES, ApiToken, Role, User
+from slrt.core.access import in_scope_region
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
 from slrt.core.transaction import write_apart
 from slrt.directory.models import Agency, Office, OfficeKind
-from slrt.extensions import db
+from slrt.extensions import db, limiter
 from slrt.regions.models import Region
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,64}$")
@@ -41,46 +45,142 @@ class LoginResult:
     locked: bool = False
 
 
-def authenticate(username: str, password: str) -> LoginResult:
-    """Checks a login; five failures lock the account for 15 minutes. Writes audit rows."""
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+# Compared against when the username is unknown, so an unknown name costs the same scrypt
+# check as a known one (measured before: 16 ms against 180 ms gave existence away).
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_check(password: str) -> None:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_urlsafe(16), method="scrypt"))
+    check_password_hash(_DUMMY_HASH[0], password)
+
+
+def _throttle(username: str, address: str | None) -> tuple[Any, str, Any, str] | None:
+    """(per-address limit, its key, per-account limit, its key) in the rate-limit storage."""
+    if limiter.limiter is None:
+        return None
+    minutes = int(current_app.config["LOGIN_LOCKOUT"].total_seconds() // 60)
+    here = parse_limit(f"{current_app.config['LOGIN_MAX_FAILURES']} per {minutes} minutes")
+    anywhere = parse_limit(f"{current_app.config['LOGIN_ACCOUNT_MAX_FAILURES']} per {minutes} minutes")
+    return here, f"login:{username}:{address or '-'}", anywhere, f"login:{username}"
+
+
+def authenticate(username: str, password: str, address: str | None = None) -> LoginResult:
+    """Checks a login; writes audit rows.
+
+    Five failures for one name from one address lock that name *from that address* for 15
+    minutes, so an attacker elsewhere cannot lock a desk officer out; a larger budget per name
+    (LOGIN_ACCOUNT_MAX_FAILURES, from all addresses) locks the account itself. Unknown names
+    are counted and answered exactly like known ones, and cost the same password check."""
+    name = username.strip().lower()[:64]
+    user = db.session.scalar(sa.select(User).where(User.username == name))
     now = utcnow()
-    # A failure is recorded whatever the request answers (slrt.core.transaction.write_apart):
-    # the lockout must count every wrong password.
-    if user is None:
-        write_apart(lambda: audit("login.failed", detail={"username": username[:64], "reason": "unknown"}))
-        return LoginResult(None)
-    if user.locked_until and user.locked_until > now:
+    # Failures and lock-outs are recorded whatever the request answers
+    # (slrt.core.transaction.write_apart): the lockout must count every wrong password. The
+    # throttle's counters live in the rate-limit storage, outside the database transaction.
+    limits_ = _throttle(name, address)
+    if limits_ is not None and (
+        not limiter.limiter.test(limits_[0], limits_[1]) or not limiter.limiter.test(limits_[2], limits_[3])
+    ):
+        _dummy_check(password)
+        write_apart(
+            lambda: audit("login.locked", user, actor=user, detail=None if user else {"username": name})
+        )
+        return LoginResult(None, locked=True)
+    if user is not None and user.locked_until and user.locked_until > now:
+        _dummy_check(password)
         write_apart(lambda: audit("login.locked", user, actor=user))
         return LoginResult(None, locked=True)
-    if not user.active or user.service_account or not user.check_password(password):
-        outcome: dict[str, bool] = {}
+    if user is None:
+        _dummy_check(password)
+        good = False
+    else:
+        good = user.check_password(password) and user.active and not user.service_account
+    if not good:
+        locked = False
+        if limits_ is not None:
+            limiter.limiter.hit(limits_[0], limits_[1])
+            limiter.limiter.hit(limits_[2], limits_[3])
+            locked = not limiter.limiter.test(limits_[0], limits_[1])
+            account_locked = user is not None and not limiter.limiter.test(limits_[2], limits_[3])
+            locked = locked or account_locked
+        else:
+            account_locked = False
 
         def count_failure() -> None:
-            user.failed_logins += 1
-            locked = user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]
-            if locked:
+            if user is None:
+                audit("login.failed", detail={"username": name, "reason": "unknown", "locked": locked})
+                return
+            if account_locked:
                 user.locked_until = now + current_app.config["LOGIN_LOCKOUT"]
-                user.failed_logins = 0
+            user.failed_logins += 1
             audit("login.failed", user, actor=user, detail={"locked": locked})
-            outcome["locked"] = locked
 
         write_apart(count_failure)
-        return LoginResult(None, locked=outcome["locked"])
+        return LoginResult(None, locked=locked)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    if limits_ is not None:
+        limiter.limiter.clear(limits_[0], limits_[1])
     audit("login.success", user, actor=user)
     return LoginResult(user)
 
 
-def _check_password(password: str | None, errors: dict, required: bool) -> None:
+MAX_PASSWORD = 256
+# zxcvbn's guess estimate, 0-4: 0 and 1 are the lists of common and breached passwords and
+# their variations ("password", "12345678", "jakarta123", "Password1!"). Its time grows with
+# the length, so only the first characters are estimated (a longer password is never weaker).
+MIN_PASSWORD_SCORE = 2
+ESTIMATE_CHARS = 64
+
+
+def password_problems(password: str, *personal: str | None) -> list[str]:
+    """NIST SP 800-63B: at least 8 characters, long ones allowed, no composition rules, and
+    nothing common, breached-style or built from the user's own name."""
+    if len(password) < MIN_PASSWORD:
+        return [_("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD)]
+    if len(password) > MAX_PASSWORD:
+        return [_("Kata sandi paling banyak %(n)d karakter.", n=MAX_PASSWORD)]
+    from zxcvbn import zxcvbn
+
+    hints = [p for p in personal if p]
+    if zxcvbn(password[:ESTIMATE_CHARS], user_inputs=hints)["score"] < MIN_PASSWORD_SCORE:
+        return [
+            _(
+                "Kata sandi ini terlalu mudah ditebak (umum, pernah bocor, atau memuat nama Anda). "
+                "Pakai beberapa kata yang tidak berhubungan, misalnya sebuah frasa."
+            )
+        ]
+    return []
+
+
+def _check_password(password: str | None, errors: dict, required: bool, *personal: str | None) -> None:
     if not password:
         if required:
             errors.setdefault("password", []).append(_("Kata sandi wajib diisi."))
         return
-    if len(password) < MIN_PASSWORD:
-        errors.setdefault("password", []).append(_("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD))
+    for problem in password_problems(password, *personal):
+        errors.setdefault("password", []).append(problem)
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """The user's own change: the current password, the rule for new ones; ends every other
+    session (the caller signs this one in again). Raises ValidationFailed."""
+    errors: dict[str | None, list[str]] = {}
+    if not user.check_password(current or ""):
+        errors.setdefault("current", []).append(_("Kata sandi sekarang salah."))
+    _check_password(new, errors, True, user.username, user.name)
+    if new and new == current:
+        errors.setdefault("password", []).append(_("Pilih kata sandi yang berbeda dari yang sekarang."))
+    if errors:
+        raise ValidationFailed(errors)
+    user.set_password(new)
+    user.must_change_password = False
+    end_sessions(user)
+    db.session.flush()
+    audit("user.password_change", user, actor=user)
 
 
 def _resolve_scope(
@@ -127,6 +227,40 @@ def _resolve_scope(
     return region.code if region else None
 
 
+def _check_actor_may_grant(
+    actor: User,
+    user: User | None,
+    role: Role,
+    scope: str | None,
+    agency: Agency | None,
+    active: bool,
+    errors: dict,
+) -> None:
+    """An administrator gives no more than they hold: a user (and agency) inside their own
+    region, never a wider scope; a national administrator only from a national one (or the
+    CLI, which passes no actor); and never a change to their own role, scope or activity."""
+    if user is not None and user.id == actor.id:
+        if role is not user.role or scope != user.scope_region_code or not active:
+            errors.setdefault(None, []).append(
+                _("Anda tidak dapat mengubah peran, wilayah atau status aktif akun sendiri.")
+            )
+        return
+    limit = actor.scope_region_code
+    if role is Role.ADMIN and scope is None and limit is not None:
+        errors.setdefault("role", []).append(
+            _("Administrator nasional hanya dapat dibuat oleh administrator nasional.")
+        )
+    elif not in_scope_region(actor, scope):
+        errors.setdefault("region_code", []).append(
+            _("Wilayah cakupan harus berada di dalam wilayah Anda (%(code)s).", code=limit)
+        )
+    outside = [a for a in (agency.service_area or []) if not in_scope_region(actor, a)] if agency else []
+    if role is Role.AGENCY and outside:
+        errors.setdefault("agency_code", []).append(
+            _("Lembaga %(c)s melayani wilayah di luar wilayah Anda.", c=agency.code)
+        )
+
+
 def save_user(
     user: User | None,
     *,
@@ -169,11 +303,17 @@ def save_user(
         agency = db.session.scalar(sa.select(Agency).where(Agency.code == agency_code))
         if agency is None:
             errors.setdefault("agency_code", []).append(_("Lembaga %(c)s tidak dikenal.", c=agency_code))
-    _check_password(password, errors, required=user is None)
+    _check_password(password, errors, user is None, username, name)
     scope = _resolve_scope(role_value, region_code or None, office, agency, errors) if role_value else None
+    if actor is not None and role_value is not None and not errors:
+        _check_actor_may_grant(actor, user, role_value, scope, agency, active, errors)
     if errors:
         raise ValidationFailed(errors)
     created = user is None
+    # A new role or scope, or a deactivation, ends every session the user holds.
+    ended = not created and (
+        user.role is not role_value or user.scope_region_code != scope or (user.active and not active)
+    )
     if user is None:
         user = User(username=username)
         db.session.add(user)
@@ -191,6 +331,11 @@ def save_user(
         user.set_password(password)
         user.failed_logins = 0
         user.locked_until = None
+        ended = ended or not created
+        # Whoever set a password for someone else knows it: the owner changes it at next login.
+        user.must_change_password = actor is not None and actor.id != user.id and not user.service_account
+    if ended:
+        end_sessions(user)
     db.session.flush()
     audit(
         "user.create" if created else "user.update",
@@ -204,6 +349,12 @@ def save_user(
         },
     )
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Ends every session `user` holds, on every browser: the session carries the generation it
+    was opened with (User.get_id) and the user loader refuses an older one."""
+    user.session_generation = (user.session_generation or 0) + 1
 
 
 def issue_token(
@@ -231,6 +382,11 @@ def issue_token(
         errors.setdefault("days", []).append(_("Masa berlaku 1 sampai 3650 hari."))
     if not user.active:
         errors.setdefault("username", []).append(_("Pengguna %(u)s tidak aktif.", u=user.username))
+    elif created_by is not None and created_by.id != user.id and not user.service_account:
+        # A token for someone else's person account would let its minter act as them.
+        errors.setdefault("username", []).append(
+            _("Token hanya untuk akun integrasi, atau untuk akun Anda sendiri.")
+        )
     if errors:
         raise ValidationFailed(errors)
     clear = "slrt_" + secrets.token_urlsafe(32)
@@ -241,6 +397,7 @@ def issue_token(
         expires_at=utcnow() + timedelta(days=days) if days else None,
         scopes=chosen,
         created_by_id=created_by.id if created_by else None,
+        created_by_name=created_by.username if created_by else f"cli:{_system_user()}",
     )
     db.session.add(token)
     db.session.flush()
@@ -251,6 +408,16 @@ def issue_token(
         detail={"name": token.name, "days": days, "scopes": chosen, "owner": user.username},
     )
     return token, clear
+
+
+def _system_user() -> str:
+    """Who ran the CLI (tokens minted there have no user row to point at)."""
+    import getpass
+
+    try:
+        return getpass.getuser()[:60]
+    except (KeyError, OSError):  # no passwd entry in some containers
+        return "unknown"
 
 
 def revoke_token(token: ApiToken, actor: User | None) -> bool:

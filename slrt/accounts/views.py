@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from slrt.accounts import services
-from slrt.accounts.forms import EmptyForm, LoginForm, UserForm
+from slrt.accounts.forms import LoginForm, PasswordChangeForm, UserForm
 from slrt.accounts.models import User
 from slrt.core.access import region_clause
 from slrt.core.audit import audit
-from slrt.core.forms import apply_errors
+from slrt.core.forms import EmptyForm, apply_errors
 from slrt.core.permissions import Permission, requires
 from slrt.core.transaction import discard
 from slrt.core.web import is_safe_next
@@ -28,7 +28,7 @@ def login() -> Any:
         return redirect(url_for("intake.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = services.authenticate(form.username.data, form.password.data)
+        result = services.authenticate(form.username.data, form.password.data, request.remote_addr)
         if result.user is not None:
             lang = session.get("lang")
             session.clear()  # a fresh session at login: nothing carried over but the language
@@ -40,7 +40,10 @@ def login() -> Any:
             return redirect(target if is_safe_next(target) else url_for("intake.home"))
         if result.locked:
             form.form_errors.append(
-                _("Akun dikunci 15 menit karena 5 kali salah kata sandi. Hubungi admin bila perlu.")
+                _(
+                    "Masuk dengan nama pengguna ini dikunci 15 menit karena terlalu banyak percobaan "
+                    "yang salah. Hubungi admin bila perlu."
+                )
             )
         else:
             form.form_errors.append(_("Nama pengguna atau kata sandi salah."))
@@ -53,6 +56,8 @@ def logout() -> Any:
     form = EmptyForm()
     if form.validate_on_submit():
         audit("logout", current_user)
+        # Server side: a copy of this session cookie stops working too.
+        services.end_sessions(current_user)
         logout_user()
         session.pop("_user_id", None)
         flash(_("Anda sudah keluar."), "info")
@@ -156,6 +161,8 @@ def user_deactivate(user_id: int) -> Any:
         flash(_("Anda tidak dapat menonaktifkan akun sendiri."), "error")
     else:
         user.active = not user.active
+        if not user.active:
+            services.end_sessions(user)
         audit("user.activate" if user.active else "user.deactivate", user)
         flash(
             _("Pengguna %(u)s diaktifkan.", u=user.username)
@@ -164,6 +171,53 @@ def user_deactivate(user_id: int) -> Any:
             "success",
         )
     return redirect(url_for("accounts.users"))
+
+
+@bp.route("/admin/users/<int:user_id>/sessions/end", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def user_end_sessions(user_id: int) -> Any:
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.end_sessions(user)
+    audit("user.sessions_ended", user)
+    flash(_("Semua sesi %(u)s diakhiri; pengguna harus masuk lagi.", u=user.username), "success")
+    return redirect(url_for("accounts.user_edit", user_id=user.id))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_own_password(user, form.current.data, form.password.data)
+        except services.ValidationFailed as failed:
+            discard()
+            apply_errors(form, failed.errors)
+        else:
+            login_user(user)  # this session goes on under the new generation; every other ends
+            flash(_("Kata sandi diganti. Sesi lain akun ini sudah diakhiri."), "success")
+            return redirect(url_for("intake.home"))
+    return render_template("accounts/password.html", form=form, forced=current_user.must_change_password)
+
+
+# Reachable while a new password is still owed (User.must_change_password).
+PASSWORD_CHANGE_OPEN = {"accounts.change_password", "accounts.logout", "accounts.set_language", "static"}
+
+
+def require_password_change() -> Any:
+    """Until an account created (or reset) by an administrator has a password of its own,
+    every page leads to the change-password page."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in PASSWORD_CHANGE_OPEN
+        and "_user_id" in session
+    ):
+        return redirect(url_for("accounts.change_password"))
+    return None
 
 
 def _form_data(form: UserForm) -> dict[str, Any]:

@@ -15,9 +15,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from slrt.accounts.forms import EmptyForm
 from slrt.accounts.services import ValidationFailed
-from slrt.core.forms import apply_errors
+from slrt.core.forms import EmptyForm, apply_errors
 from slrt.core.permissions import Permission, has, requires
 from slrt.core.transaction import discard
 from slrt.directory import services as ops

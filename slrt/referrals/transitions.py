@@ -172,6 +172,10 @@ def transition(
     now = utcnow()
     data = _Input(_clean(note), _clean(message), _clean(reason), _clean(outcome), agency)
     _check_input(referral, rule, to, data)
+    if rule.needs_agency:
+        from slrt.referrals.resending import check_resend_target
+
+        check_resend_target(referral, data.agency, actor, data.note)
     if (current, to) in workflow.REOPENING and not workflow.within_reopen_window(referral.closed_at, today):
         raise TransitionNotAllowed(
             _(

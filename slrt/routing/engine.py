@@ -133,6 +133,30 @@ class Directory:
         for rule in sorted(rules, key=lambda r: -r.region_code.count(".")):
             self.rules.setdefault(rule.service_code, []).append(rule)
 
+    def agencies_offering(self, service: ServiceSpec, village_code: str | None) -> set[str]:
+        """Codes of every active agency that offers `service` in the village: by a routing rule
+        covering it, or by the service's default agency family serving the area (the two ways
+        `agency_for` picks its suggestion)."""
+        if not village_code:
+            return set()
+        codes = {
+            rule.agency_code
+            for rule in self.rules.get(service.code, ())
+            if in_region(village_code, rule.region_code)
+            and rule.agency_code in self.agencies
+            and self.agencies[rule.agency_code].active
+        }
+        prefix = service.default_agency_code
+        if prefix:
+            codes |= {
+                a.code
+                for a in self.agencies.values()
+                if a.active
+                and (a.code == prefix or a.code.startswith(prefix + "-"))
+                and any(in_region(village_code, area) for area in a.service_area)
+            }
+        return codes
+
     def agency_for(self, service: ServiceSpec, village_code: str | None) -> AgencySpec | None:
         if not village_code:
             return None

@@ -1,0 +1,350 @@
+"""Security review, round two (issue 15): each test performs an attack that used to work."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from slrt.accounts import services
+from slrt.accounts.models import ApiToken, Role, User
+from slrt.core.audit import AuditEvent
+from slrt.extensions import db
+from tests import factories
+from tests.conftest import csrf_from
+
+STRONG = "kabut-pagi-di-lembang"
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+def _new_user(auth, **fields):
+    data = {"name": "Orang Baru", "password": STRONG, "active": "y", **fields}
+    return auth.post("/admin/users/new", data)
+
+
+# -- 1. administrators stay inside their own scope ---------------------------------------------
+
+
+def test_province_admin_cannot_create_a_national_admin(client, auth, world):
+    auth.login("admin.jabar")
+    page = _new_user(auth, username="admin.baru", role="admin").get_data(as_text=True)
+    assert "hanya dapat dibuat oleh administrator nasional" in page
+    assert _user("admin.baru") is None
+
+
+def test_province_admin_cannot_create_a_user_in_another_province(client, auth, world):
+    auth.login("admin.jabar")
+    page = _new_user(auth, username="slrt.aceh", role="slrt", region_code="11.01").get_data(as_text=True)
+    assert "di dalam wilayah Anda" in page
+    assert _user("slrt.aceh") is None
+
+
+def test_province_admin_cannot_attach_a_user_to_an_agency_of_another_province(client, auth, world):
+    factories.make_agency("DINSOS-1101", ["11.01"])
+    db.session.commit()
+    auth.login("admin.jabar")
+    page = _new_user(
+        auth, username="agen.aceh", role="agency", agency_code="DINSOS-1101", region_code="32"
+    ).get_data(as_text=True)
+    assert "di luar wilayah Anda" in page and _user("agen.aceh") is None
+
+
+def test_admin_cannot_widen_their_own_scope_or_change_their_own_role(client, auth, world):
+    me = world.users["admin_jabar"]
+    auth.login("admin.jabar")
+    base = {"username": "admin.jabar", "name": "Admin Jabar", "active": "y"}
+    page = auth.post(f"/admin/users/{me.id}", {**base, "role": "admin", "region_code": ""})
+    assert "akun sendiri" in page.get_data(as_text=True)
+    page = auth.post(f"/admin/users/{me.id}", {**base, "role": "slrt", "region_code": "32.04"})
+    assert "akun sendiri" in page.get_data(as_text=True)
+    db.session.refresh(me)
+    assert me.scope_region_code == "32" and me.role is Role.ADMIN
+
+
+def test_national_admin_still_creates_a_province_admin_and_it_is_audited(client, auth, world):
+    auth.login("admin")
+    assert _new_user(auth, username="admin.aceh", role="admin", region_code="11").status_code == 302
+    created = _user("admin.aceh")
+    assert created.scope_region_code == "11"
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "user.create", AuditEvent.object_id == str(created.id)
+        )
+    )
+    assert event.actor_id == world.users["admin"].id and event.detail["scope"] == "11"
+
+
+def test_cli_still_creates_a_national_admin(runner, world):
+    result = runner.invoke(
+        args=["users", "create", "--username", "admin.dua", "--role", "admin"], input=STRONG + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert _user("admin.dua").scope_region_code is None
+
+
+# -- 3. ended sessions stop working -------------------------------------------------------------
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def _with_cookie(app, value: str):
+    other = app.test_client()
+    other.set_cookie("session", value)
+    return other
+
+
+def test_a_copied_session_cookie_stops_working_after_logout(app, client, auth, world):
+    auth.login("desk.a")
+    stolen = _session_cookie(client)
+    assert _with_cookie(app, stolen).get("/").status_code == 200
+    auth.post("/logout", page="/")
+    assert _with_cookie(app, stolen).get("/").status_code == 302
+
+
+def test_a_copied_session_cookie_stops_working_after_an_admin_resets_the_password(app, client, auth, world):
+    auth.login("desk.a")
+    stolen = _session_cookie(client)
+    admin = app.test_client()
+    from tests.conftest import Auth
+
+    admin_auth = Auth(admin)
+    admin_auth.login("admin")
+    desk = world.users["desk_a"]
+    response = admin_auth.post(
+        f"/admin/users/{desk.id}",
+        {
+            "username": "desk.a",
+            "name": "Desk A",
+            "role": "desk",
+            "office_code": "PKS-A",
+            "password": STRONG,
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    assert _with_cookie(app, stolen).get("/").status_code == 302
+
+
+def test_a_change_of_role_or_scope_ends_the_sessions(app, client, auth, world):
+    auth.login("desk.a")
+    stolen = _session_cookie(client)
+    services.save_user(
+        world.users["desk_a"],
+        username="desk.a",
+        name="Desk A",
+        role="desk",
+        office_code="PKS-B",
+        actor=world.users["admin"],
+    )
+    db.session.commit()
+    assert _with_cookie(app, stolen).get("/").status_code == 302
+
+
+def test_admin_ends_every_session_of_a_user_with_one_button(app, client, auth, world):
+    auth.login("desk.a")
+    stolen = _session_cookie(client)
+    admin = app.test_client()
+    from tests.conftest import Auth
+
+    admin_auth = Auth(admin)
+    admin_auth.login("admin.jabar")
+    desk = world.users["desk_a"]
+    assert "Akhiri semua sesi" in admin.get(f"/admin/users/{desk.id}").get_data(as_text=True)
+    response = admin_auth.post(f"/admin/users/{desk.id}/sessions/end", page=f"/admin/users/{desk.id}")
+    assert response.status_code == 302
+    assert _with_cookie(app, stolen).get("/").status_code == 302
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.sessions_ended"))
+    # Another province's administrator cannot reach the user at all.
+    other = app.test_client()
+    Auth(other).login("admin.jatim")
+    assert Auth(other).post(f"/admin/users/{desk.id}/sessions/end", page="/").status_code == 404
+
+
+def test_changing_ones_own_password_keeps_this_session_and_ends_the_others(app, client, auth, world):
+    auth.login("desk.a")
+    elsewhere = app.test_client()
+    from tests.conftest import Auth
+
+    Auth(elsewhere).login("desk.a")
+    response = auth.post(
+        "/account/password",
+        {"current": factories.PASSWORD, "password": STRONG, "confirm": STRONG},
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+
+
+# -- 5. login does not tell known names from unknown ones, and cannot be used to lock others out -
+
+
+def test_an_unknown_name_costs_the_same_password_check_as_a_known_one(world, monkeypatch):
+    calls = []
+    real = services.check_password_hash
+
+    def counting(hash_, password):
+        calls.append(hash_.split("$")[0])
+        return real(hash_, password)
+
+    monkeypatch.setattr(services, "check_password_hash", counting)
+    import slrt.accounts.models as models
+
+    monkeypatch.setattr(models, "check_password_hash", counting)
+    services.authenticate("nobody", "x", "10.0.0.1")
+    services.authenticate("desk.a", "x", "10.0.0.1")
+    # One scrypt check each: an unknown name is compared against a dummy hash.
+    assert calls and len(calls) == 2 and calls[0] == calls[1] and calls[0].startswith("scrypt")
+
+
+def test_failures_from_another_address_do_not_lock_the_desk_officer_out(client, auth, world):
+    for _ in range(10):
+        services.authenticate("desk.a", "tebakan-penyerang", "203.0.113.9")
+    db.session.commit()
+    # The officer's own desk (the test client's 127.0.0.1) still signs in.
+    assert auth.login("desk.a").status_code == 302
+
+
+def test_the_lockout_answers_the_same_for_unknown_and_known_names(client, auth, world):
+    pages = {}
+    for name in ("desk.a", "tidak.ada"):
+        for _ in range(6):
+            pages[name] = auth.login(name, "salah-sandi").get_data(as_text=True)
+    assert "dikunci 15 menit" in pages["desk.a"] and "dikunci 15 menit" in pages["tidak.ada"]
+    strip = re.compile(r'name="(csrf_token|username)"[^>]*>')
+    assert strip.sub("", pages["desk.a"]).replace("desk.a", "") == strip.sub("", pages["tidak.ada"]).replace(
+        "tidak.ada", ""
+    )
+
+
+def test_many_addresses_together_still_lock_the_account(world):
+    for i in range(50):
+        services.authenticate("desk.a", "salah", f"198.51.100.{i}")
+    assert services.authenticate("desk.a", factories.PASSWORD, "192.0.2.1").locked
+
+
+# -- 6. the password rule ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weak", ["password", "12345678", "Password1!", "jakarta123", "desk.baru2026"])
+def test_common_or_breached_style_passwords_are_refused(world, weak):
+    with pytest.raises(services.ValidationFailed) as failed:
+        services.save_user(
+            None, username="desk.baru", name="Desk Baru", role="desk", office_code="PKS-A", password=weak
+        )
+    assert "mudah ditebak" in " ".join(failed.value.errors["password"])
+
+
+def test_a_long_passphrase_without_symbols_or_digits_is_accepted(world):
+    phrase = "kopi hitam di warung dekat balai desa " * 3
+    user = services.save_user(
+        None, username="desk.baru", name="Desk Baru", role="desk", office_code="PKS-A", password=phrase
+    )
+    assert user.check_password(phrase)
+
+
+def test_an_account_made_by_an_administrator_must_change_its_password_first(client, auth, world):
+    auth.login("admin")
+    assert _new_user(auth, username="desk.baru", role="desk", office_code="PKS-A").status_code == 302
+    auth.post("/logout", page="/")
+    auth.login("desk.baru", STRONG)
+    assert client.get("/").headers["Location"].endswith("/account/password")
+    assert client.get(f"/cases/{world.case_a.id}").headers["Location"].endswith("/account/password")
+    new = "sawah-hijau-di-cileunyi"
+    response = auth.post("/account/password", {"current": STRONG, "password": new, "confirm": new})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert not _user("desk.baru").must_change_password
+
+
+# -- 8. tokens only for integrations, and who minted them ---------------------------------------
+
+
+def test_admin_cannot_mint_a_token_for_a_person_and_act_as_them(client, auth, world):
+    auth.login("admin.jabar")
+    page = auth.post(
+        "/admin/tokens", {"username": "desk.a", "name": "x", "days": "5", "scopes": ["referrals:read"]}
+    ).get_data(as_text=True)
+    assert "hanya untuk akun integrasi" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+
+
+def test_tokens_record_who_minted_them_also_from_the_cli(runner, world):
+    bridge = world.users["slrt"]
+    bridge.service_account = True
+    db.session.commit()
+    token, _ = services.issue_token(bridge, scopes=["referrals:read"], created_by=world.users["admin"])
+    assert token.created_by_name == "admin"
+    result = runner.invoke(args=["tokens", "create", "--username", "slrt.bdg", "--scope", "referrals:read"])
+    assert result.exit_code == 0, result.output
+    minted = db.session.scalars(sa.select(ApiToken).order_by(ApiToken.id)).all()
+    assert minted[-1].created_by_name.startswith("cli:")
+
+
+def test_a_user_may_mint_a_token_for_themselves(world):
+    token, _ = services.issue_token(
+        world.users["desk_a"], scopes=["referrals:read"], created_by=world.users["desk_a"]
+    )
+    assert token.created_by_id == world.users["desk_a"].id
+
+
+_ = (time, csrf_from)
+
+
+# -- 4. a returned referral is re-sent only where the service is offered ------------------------
+
+
+def _returned_referral(world):
+    from slrt.referrals.models import ReferralStatus
+    from slrt.referrals.transitions import transition
+    from tests.referral_factories import referral_in
+
+    referral = referral_in(world, ReferralStatus.SENT)
+    transition(referral, "returned", world.users["agency"], note="Bukan wewenang kami")
+    db.session.commit()
+    return referral
+
+
+def test_a_returned_referral_cannot_be_resent_to_an_agency_in_another_province(client, world):
+    aceh = factories.make_agency("DINSOS-1101", ["11.01"])
+    referral = _returned_referral(world)
+    _, clear = services.issue_token(world.users["desk_a"], scopes=["referrals:write"])
+    db.session.commit()
+    response = client.post(
+        f"/api/v1/referrals/{referral.id}/transitions",
+        json={"to": "sent", "agency": "DINSOS-1101", "version": referral.version},
+        headers={"Authorization": f"Bearer {clear}"},
+    )
+    assert response.status_code == 422, response.get_json()
+    db.session.refresh(referral)
+    assert referral.agency_id != aceh.id and referral.status.value == "returned"
+
+
+def test_a_returned_referral_goes_to_an_agency_of_the_routing_table(world):
+    from slrt.referrals.transitions import transition
+    from tests.referral_factories import offer_service
+
+    referral = _returned_referral(world)
+    offer_service(world.other_agency)
+    transition(referral, "sent", world.users["desk_a"], agency=world.other_agency)
+    assert referral.agency_id == world.other_agency.id
+
+
+def test_an_slrt_officer_overrides_the_routing_table_with_a_written_reason_and_it_is_audited(world):
+    from slrt.referrals.transitions import transition
+
+    aceh = factories.make_agency("DINSOS-1101", ["11.01"])
+    referral = _returned_referral(world)
+    with pytest.raises(services.ValidationFailed):
+        transition(referral, "sent", world.users["desk_a"], agency=aceh, note="Warga pindah")
+    with pytest.raises(services.ValidationFailed):
+        transition(referral, "sent", world.users["slrt"], agency=aceh)
+    transition(referral, "sent", world.users["slrt"], agency=aceh, note="Warga pindah ke Aceh minggu ini")
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "referral.resend_override"))
+    assert event.detail["agency"] == "DINSOS-1101" and "Aceh" in event.detail["reason"]
