@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from slrt.accounts.models import User
 from slrt.accounts.services import ValidationFailed
 from slrt.core.audit import audit
+from slrt.core.workdays import local_today
 from slrt.directory.models import Agency, Criterion, DirectoryChange, RoutingRule, Service
 from slrt.extensions import db
 from slrt.intake.models import Case, CaseStatus, Need, Person
@@ -121,7 +122,7 @@ def suggest_for_case(
     """Suggestions for every need of the case, each need judged on the facts of the person it
     concerns (the reporter when none is named)."""
     directory = directory or load_directory()
-    today = today or date.today()
+    today = today or local_today()
     groups: dict[int | None, list[Need]] = {}
     for need in case.needs:
         person = need.person or case.reporter
