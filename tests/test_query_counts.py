@@ -7,7 +7,7 @@ users...) by ten times, and measures again.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from slrt.accounts.services import issue_token
 from slrt.core import tracking
 from slrt.core.db import utcnow
+from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.referrals.models import ReferralEvent
@@ -32,7 +33,7 @@ def grow(world: factories.World, n: int) -> None:
     reattach(world)
     case_a, referral_a = world.case_a, world.referral_a
     reporter = case_a.reporter
-    long_ago = date.today() - timedelta(days=40)
+    long_ago = local_today() - timedelta(days=40)
     for i in range(n):
         # Desk home: today's visitors (some fast-track), open cases, the same reporter's history.
         case = make_case(VILLAGE_A, world.office_a, urgent=i % 3 == 0, reporter=reporter if i % 2 else None)

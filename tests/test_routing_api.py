@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
 from pathlib import Path
 
 import jsonschema
@@ -12,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from slrt.accounts.services import issue_token
+from slrt.core.workdays import local_today
 from slrt.directory import services as ops
 from slrt.directory.models import Service
 from slrt.extensions import db
@@ -73,7 +73,7 @@ def test_suggest_answers_the_documented_shape(client, token):
     lansia = by_code[("ATENSI-LANSIA", None)]
     assert lansia["need"] == "lansia" and lansia["result"] == "eligible" and lansia["urgent"] is False
     assert lansia["agency"] == {"code": "DINSOS-3204", "name": "Lembaga DINSOS-3204"}
-    today = date.today()
+    today = local_today()
     age = today.year - 1950 - ((today.month, today.day) < (2, 1))
     assert lansia["criteria"] == [
         {

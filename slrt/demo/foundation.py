@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from slrt.accounts import services as accounts
 from slrt.accounts.models import User
 from slrt.core import tracking
+from slrt.core.workdays import local_today
 from slrt.directory.catalog import load_catalog
 from slrt.directory.models import Agency, Office, OfficeKind
 from slrt.extensions import db
@@ -194,7 +195,7 @@ def _person(
 
 
 def _seed_cases(rng: random.Random) -> None:
-    today = datetime.now(UTC).date()
+    today = local_today()
     offices = {o.region_code: o for o in db.session.scalars(sa.select(Office))}
     creators = {
         u.office.region_code: u for u in db.session.scalars(sa.select(User).where(User.role == "desk"))

@@ -32,6 +32,7 @@ from slrt.core.audit import audit
 from slrt.core.crypto import nik_digest
 from slrt.core.db import utcnow
 from slrt.core.nik import check_nik
+from slrt.core.workdays import local_today
 from slrt.directory.models import Service
 from slrt.extensions import db
 from slrt.intake import models as m
@@ -183,7 +184,7 @@ class RowChecker:
     def __init__(self, villages: set[str], programmes: set[str], today: date | None = None):
         self.villages = villages
         self.programmes = programmes
-        self.today = today or date.today()
+        self.today = today or local_today()
         self.nik_lines: dict[str, int] = {}
         self.households: dict[str, tuple[str, int, list[str], int]] = {}  # kk: village, desil, progs, line
 

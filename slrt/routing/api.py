@@ -15,6 +15,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from slrt.api.auth import api_error, limited, token_required
+from slrt.core.workdays import local_today
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
 from slrt.regions.models import LEVEL_VILLAGE, Region
@@ -51,7 +52,7 @@ def _date(obj: dict, key: str, where: str, problems: _Problems) -> date | None:
         except ValueError:
             day = None
         if day is not None and len(value) == 10:
-            if day > date.today():
+            if day > local_today():
                 problems.add(f"{where}.{key}", _("Tanggal lahir tidak boleh di masa depan."))
                 return None
             return day
@@ -194,7 +195,7 @@ def suggest() -> Any:
         parsed["person"],
         parsed["household"],
         parsed["members"],
-        today=date.today(),
+        today=local_today(),
         data_update_requested=parsed["data_update_requested"],
     )
     result = engine.suggest(load_directory(), parsed["needs"], facts, parsed["village_code"])

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from slrt.core.workdays import local_today
 from slrt.directory.models import Agency, Criterion, DirectoryChange, RoutingRule, Service
 from slrt.extensions import db
 from slrt.intake.models import Case, Need, Person
@@ -118,7 +119,7 @@ def suggest_for_case(
     """Suggestions for every need of the case, each need judged on the facts of the person it
     concerns (the reporter when none is named)."""
     directory = directory or load_directory()
-    today = today or date.today()
+    today = today or local_today()
     groups: dict[int | None, list[Need]] = {}
     for need in case.needs:
         person = need.person or case.reporter
