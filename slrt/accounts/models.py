@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from slrt.core.db import enum_column, utcnow
-from slrt.extensions import db
+from slrt.extensions import Model
 
 
 class Role(enum.StrEnum):
@@ -31,7 +31,7 @@ ROLE_LABELS = {
 }
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +84,7 @@ API_SCOPES = {
 }
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for systems that call the API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

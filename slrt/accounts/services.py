@@ -162,7 +162,7 @@ def save_user(
             errors.setdefault("agency_code", []).append(_("Lembaga %(c)s tidak dikenal.", c=agency_code))
     _check_password(password, errors, required=user is None)
     scope = _resolve_scope(role_value, region_code or None, office, agency, errors) if role_value else None
-    if errors:
+    if errors or role_value is None:  # an unknown role is in errors; the test narrows the type
         raise ValidationFailed(errors)
     created = user is None
     if user is None:
