@@ -41,6 +41,7 @@ bench: translations
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/bandit -q -r slrt -lll
 
 clean:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from flask import abort
@@ -21,7 +21,12 @@ from slrt.extensions import db
 from slrt.intake.models import Case, Household, Need, Person
 from slrt.referrals.models import Referral, ReferralStatus
 
-M = TypeVar("M")
+
+class _Record(Protocol):
+    id: Any  # Mapped[int] on the models: the column on the class, an int on a row
+
+
+M = TypeVar("M", bound=_Record)  # a model with an integer `id`
 
 # Referrals an agency never sees: still being written or approved at the desk.
 UNSENT = (ReferralStatus.DRAFT, ReferralStatus.AWAITING_APPROVAL)
@@ -74,7 +79,7 @@ def scope_clause(model: type, user: User) -> sa.ColumnElement[bool]:
     return region_clause(column, prefix)
 
 
-def visible(model: type[M], user: User | None = None) -> sa.Select[tuple[M]]:
+def visible(model: type[M], user: User | None = None) -> sa.Select[M]:
     """`select(model)` filtered to the user's scope: start every list query here."""
     user = user or current_user
     return sa.select(model).where(scope_clause(model, user))

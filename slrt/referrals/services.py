@@ -295,7 +295,7 @@ def transition(
     # anywhere from here on, and must read as 'someone else changed it'.
     try:
         previous_agency = referral.agency
-        if rule.needs_agency:
+        if rule.needs_agency and data.agency is not None:  # None was refused above
             referral.agency = data.agency
             referral.agency_id = data.agency.id
         if current is S.WAITING_CITIZEN:
@@ -335,7 +335,7 @@ def transition(
         )
         db.session.add(event)
         detail: dict[str, Any] = {"from": current.value, "to": to.value}
-        if rule.needs_agency:
+        if rule.needs_agency and data.agency is not None:
             detail["agency_from"] = previous_agency.code if previous_agency else None
             detail["agency_to"] = data.agency.code
         if data.reason:
@@ -442,7 +442,7 @@ def _notify(referral: Referral, to: S, message: str | None) -> None:
         data = {
             "letter": referral.letter_number,
             "service": referral.service.name,
-            "office": office_of(referral).name if office_of(referral) else "",
+            "office": office.name if (office := office_of(referral)) else "",
             "due": referral.respond_due.isoformat() if referral.respond_due else "",
             "url": _referral_url(referral),
         }
@@ -524,7 +524,7 @@ def sweep(today: date | None = None, batch: int = 1000) -> SweepReport:
     today = today or local_today()
     report = SweepReport()
     supervisors: dict[str, list[tuple[int, str]]] = {}
-    agencies: dict[int, list[tuple[int | None, str]]] = {}
+    agencies: dict[int | None, list[tuple[int | None, str]]] = {}
     for kind, statuses, due_col in (
         (BreachKind.RESPOND, RESPOND_CLOCK, Referral.respond_due),
         (BreachKind.RESOLVE, RESOLVE_CLOCK, Referral.resolve_due),
@@ -547,6 +547,8 @@ def sweep(today: date | None = None, batch: int = 1000) -> SweepReport:
             for referral in rows:
                 last_id = referral.id
                 due = referral.respond_due if kind is BreachKind.RESPOND else referral.resolve_due
+                if due is None:  # not read: the query takes only referrals whose due date passed
+                    continue
                 db.session.add(ReferralBreach(referral_id=referral.id, kind=kind, due=due))
                 data = {
                     "kind": kind.value,
