@@ -98,7 +98,7 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    lang = session.get("lang")
+    lang = session.get("lang", "")
     if lang in languages:
         return lang
     if current_user and current_user.is_authenticated and current_user.locale in languages:

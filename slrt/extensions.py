@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; `create_app` binds them. Nothing connects at import time."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,6 +14,16 @@ from slrt.core import ratelimit  # noqa: F401 - registers the slrt-memory:// rat
 from slrt.core.db import Base
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    # mypy takes no base class from an attribute (`db.Model` is built at run time); to it the
+    # models' base is what Flask-SQLAlchemy builds: our declarative Base plus its Model mixin.
+    class Model(Base, _FlaskModel):
+        __abstract__ = True
+
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

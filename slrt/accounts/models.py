@@ -12,10 +12,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from slrt.core.db import enum_column, utcnow
 from slrt.core.permissions import ROLE_LABELS, Role  # in core since the permission table needs it
-from slrt.extensions import db
+from slrt.extensions import Model
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,7 +79,7 @@ API_SCOPES = {
 }
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for systems that call the API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

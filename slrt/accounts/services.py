@@ -121,6 +121,7 @@ def authenticate(username: str, password: str, address: str | None = None) -> Lo
 
         write_apart(count_failure)
         return LoginResult(None, locked=locked)
+    assert user is not None  # `good` holds only for a known user  # noqa: S101
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -145,7 +146,7 @@ def password_problems(password: str, *personal: str | None) -> list[str]:
         return [_("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD)]
     if len(password) > MAX_PASSWORD:
         return [_("Kata sandi paling banyak %(n)d karakter.", n=MAX_PASSWORD)]
-    from zxcvbn import zxcvbn
+    from zxcvbn import zxcvbn  # type: ignore[import-untyped]  # ships no type information
 
     hints = [p for p in personal if p]
     if zxcvbn(password[:ESTIMATE_CHARS], user_inputs=hints)["score"] < MIN_PASSWORD_SCORE:
@@ -257,7 +258,7 @@ def _check_actor_may_grant(
             _("Wilayah cakupan harus berada di dalam wilayah Anda (%(code)s).", code=limit)
         )
     outside = [a for a in (agency.service_area or []) if not in_scope_region(actor, a)] if agency else []
-    if role is Role.AGENCY and outside:
+    if role is Role.AGENCY and agency is not None and outside:
         errors.setdefault("agency_code", []).append(
             _("Lembaga %(c)s melayani wilayah di luar wilayah Anda.", c=agency.code)
         )
@@ -309,11 +310,11 @@ def save_user(
     scope = _resolve_scope(role_value, region_code or None, office, agency, errors) if role_value else None
     if actor is not None and role_value is not None and not errors:
         _check_actor_may_grant(actor, user, role_value, scope, agency, active, errors)
-    if errors:
+    if errors or role_value is None:  # an unknown role is in errors; the test narrows the type
         raise ValidationFailed(errors)
     created = user is None
     # A new role or scope, or a deactivation, ends every session the user holds.
-    ended = not created and (
+    ended = user is not None and (
         user.role is not role_value or user.scope_region_code != scope or (user.active and not active)
     )
     if user is None:

@@ -14,7 +14,7 @@ officer. What each role may *do* is the permission table, `slrt.core.permissions
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from flask import abort
@@ -23,7 +23,12 @@ from flask_login import current_user
 from slrt.core.permissions import Role
 from slrt.extensions import db
 
-M = TypeVar("M")
+
+class _Record(Protocol):
+    id: Any  # Mapped[int] on the models: the column on the class, an int on a row
+
+
+M = TypeVar("M", bound=_Record)  # a model with an integer `id`
 
 
 def region_clause(column: Any, prefix: str | None) -> sa.ColumnElement[bool]:
@@ -69,7 +74,7 @@ def scope_clause(model: type, user: Any) -> sa.ColumnElement[bool]:
     return region_clause(column, user.scope_region_code)
 
 
-def visible(model: type[M], user: Any | None = None) -> sa.Select[tuple[M]]:
+def visible(model: type[M], user: Any | None = None) -> sa.Select[M]:
     """`select(model)` filtered to the user's scope: start every list query here."""
     user = user or current_user
     return sa.select(model).where(scope_clause(model, user))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -80,6 +80,12 @@ def key_id(token: str) -> int | None:
 def normalize_number(number: str | None) -> str:
     """The digits of a NIK or No. KK as typed (spaces, dots, hyphens dropped)."""
     return _NON_DIGITS.sub("", number or "")
+
+
+@overload
+def nik_digest(nik: str) -> str: ...
+@overload
+def nik_digest(nik: str | None) -> str | None: ...
 
 
 def nik_digest(nik: str | None) -> str | None:

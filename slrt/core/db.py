@@ -82,10 +82,12 @@ def upsert_insert(session_or_engine: Any) -> Any:
     """The dialect's INSERT (PostgreSQL or SQLite), the one that has `on_conflict_do_update`."""
     bind = session_or_engine.get_bind() if hasattr(session_or_engine, "get_bind") else session_or_engine
     if bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 def ping_idle_connections(engine: sa.Engine, idle_seconds: float) -> None:

@@ -34,6 +34,7 @@ class InlineExpiryMemoryStorage(MemoryStorage):
             return
         try:
             self._cleaned_at = now
-            self._MemoryStorage__expire_events()
+            # limits' private cleanup, reached by its mangled name; mypy does not mangle it
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
         finally:
             self._cleanup_lock.release()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from flask import (
@@ -128,7 +128,7 @@ def error_response(code: int, message: str | None = None) -> Any:
     return render_template("errors/error.html", code=code, title=title, text=message or text), code
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Only local paths may be redirect targets (no scheme, no host, no `//evil`)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return False

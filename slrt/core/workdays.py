@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from slrt.core.access import in_region
 from slrt.core.db import utcnow
-from slrt.extensions import db
+from slrt.extensions import Model, db
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -73,7 +73,7 @@ class WorkCalendar:
         return count
 
 
-class LocalHoliday(db.Model):
+class LocalHoliday(Model):
     """A holiday declared locally (e.g. a regency's anniversary); region None means everywhere."""
 
     __tablename__ = "local_holidays"

@@ -106,10 +106,25 @@ def _office(code: str, name: str, kind: OfficeKind, region: str, approval: bool)
     return office
 
 
-def _user(username: str, name: str, role: str, **kwargs: str | None) -> None:
+def _user(
+    username: str,
+    name: str,
+    role: str,
+    *,
+    region_code: str | None = None,
+    office_code: str | None = None,
+    agency_code: str | None = None,
+) -> None:
     if db.session.scalar(sa.select(User).where(User.username == username)) is None:
         user = accounts.save_user(
-            None, username=username, name=name, role=role, password=secrets.token_urlsafe(24), **kwargs
+            None,
+            username=username,
+            name=name,
+            role=role,
+            password=secrets.token_urlsafe(24),
+            region_code=region_code,
+            office_code=office_code,
+            agency_code=agency_code,
         )
         # The published demo password is weak on purpose and would fail the password rule.
         user.set_password(DEMO_PASSWORD)
@@ -249,7 +264,7 @@ def _seed_cases(rng: random.Random) -> None:
         created = datetime.now(UTC) - timedelta(days=days_ago, hours=rng.randint(0, 6))
         urgent = (
             need_code == "kekerasan"
-            or head.age_on(today) >= 70
+            or (head.age_on(today) or 0) >= 70
             or any(p.disability is m.Disability.SEVERE for p in members)
         )
         case = m.Case(

@@ -5,6 +5,7 @@ so some are overdue and some at risk. Runs only while no demo referral has been 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,7 +20,7 @@ from slrt.referrals.transitions import transition
 
 VILLAGES = ("32.04.05.2001", "32.04.05.2002", "32.04.05.2003", "32.04.05.2004")
 # (steps, working days ago the referral was sent). Steps: (to, actor key, extra).
-SENT = [("sent", "desk", {})]
+SENT: list[tuple[str, str, dict[str, Any]]] = [("sent", "desk", {})]
 SCENARIOS = [
     ("draft", [], 0),
     ("awaiting", [("sent", "desk", {"note": "Mohon penetapan, warga sangat membutuhkan."})], 0),

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from slrt.core.db import enum_column, utcnow
-from slrt.extensions import db
+from slrt.extensions import Model
 
 
 class OfficeKind(enum.StrEnum):
@@ -19,7 +19,7 @@ class OfficeKind(enum.StrEnum):
 OFFICE_KIND_LABELS = {OfficeKind.PUSKESOS: _l("Puskesos"), OfficeKind.SLRT: _l("Sekretariat SLRT")}
 
 
-class Office(db.Model):
+class Office(Model):
     """Where cases are taken: a Puskesos desk (village) or an SLRT secretariat (regency)."""
 
     __tablename__ = "offices"
@@ -38,7 +38,7 @@ class Office(db.Model):
     region = relationship("Region", lazy="joined")
 
 
-class Agency(db.Model):
+class Agency(Model):
     """A receiving organisation: Dinas Sosial, Disdukcapil, Puskesmas, UPTD PPA, BAZNAS, ..."""
 
     __tablename__ = "agencies"
@@ -56,7 +56,7 @@ class Agency(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class NeedCategory(db.Model):
+class NeedCategory(Model):
     """The need taxonomy (`informasi`, `pangan`, `kekerasan`, ...). Codes are stable identifiers."""
 
     __tablename__ = "need_categories"
@@ -91,7 +91,7 @@ COMBINE_LABELS = {
 }
 
 
-class Service(db.Model):
+class Service(Model):
     """A programme or service a need can be referred to (PKH, BPNT, ADMINDUK, ...)."""
 
     __tablename__ = "services"
@@ -123,7 +123,7 @@ class Service(db.Model):
     )
 
 
-class Criterion(db.Model):
+class Criterion(Model):
     """One named eligibility rule of a service, an expression over the facts (rule-engine syntax).
 
     Expressions are compiled and type-checked when saved (slrt.routing.expressions), so a row
@@ -141,7 +141,7 @@ class Criterion(db.Model):
     service = relationship(Service, back_populates="criteria")
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     """ "Service x region -> agency". The rule of the most specific region containing the
     village wins (village over district over regency over province). Every rule names one
     service: a catch-all rule per agency would let a village Puskesmas capture PKH."""
@@ -163,7 +163,7 @@ class RoutingRule(db.Model):
     )
 
 
-class DirectoryChange(db.Model):
+class DirectoryChange(Model):
     """Version history of the directory: one row per changed field (who, when, old, new)."""
 
     __tablename__ = "directory_changes"

@@ -280,7 +280,7 @@ def save_service(
         combine_value = Combine.ALL
     rows = [(n.strip(), e.strip()) for n, e in criteria if (n or "").strip() or (e or "").strip()]
     errors.update(check_criteria(rows))
-    if errors:
+    if errors or sla_respond_days is None or sla_resolve_days is None:  # None is in errors already
         raise ValidationFailed(errors)
     before = service_fields(service)
     created = service is None
@@ -341,7 +341,7 @@ def save_rule(
     agency = db.session.scalar(sa.select(Agency).where(Agency.code == (agency_code or "").strip().upper()))
     if agency is None:
         _add(errors, "agency_code", _("Lembaga %(c)s tidak dikenal.", c=agency_code))
-    if errors:
+    if errors or service is None or agency is None:  # None is in errors already
         raise ValidationFailed(errors)
     rule = db.session.scalar(
         sa.select(RoutingRule).where(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -94,11 +95,8 @@ def import_(path: Path, rejects: Path | None, batch_size: int, no_progress: bool
         sys.exit(1)
 
 
-class _Null:
+class _Null(io.StringIO):
     """A file that swallows the progress bar."""
 
-    def write(self, _text: str) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
+    def write(self, text: str) -> int:
+        return len(text)

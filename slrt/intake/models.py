@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from slrt.core.crypto import EncryptedString, nik_digest
 from slrt.core.db import enum_column, utcnow
 from slrt.core.nik import NikMissingReason
-from slrt.extensions import db
+from slrt.extensions import Model
 
 
 class Sex(enum.StrEnum):
@@ -98,7 +98,7 @@ CASE_TYPE_LABELS = {
 CASE_STATUS_LABELS = {CaseStatus.OPEN: _l("Terbuka"), CaseStatus.CLOSED: _l("Selesai")}
 
 
-class Household(db.Model):
+class Household(Model):
     """A family as the desk knows it. No. KK is an attribute, never an identity key: it changes."""
 
     __tablename__ = "households"
@@ -145,7 +145,7 @@ def normalize_name(text: str) -> str:
     return " ".join(plain.casefold().split())
 
 
-class Person(db.Model):
+class Person(Model):
     __tablename__ = "persons"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -208,7 +208,7 @@ class Person(db.Model):
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
 
 
-class Case(db.Model):
+class Case(Model):
     """One visit or report, with a public tracking code."""
 
     __tablename__ = "cases"
@@ -248,6 +248,7 @@ class Case(db.Model):
     reporter = relationship(Person, foreign_keys=[reporter_id])
     household = relationship(Household)
     needs = relationship("Need", back_populates="case", order_by="Need.id", cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="case", order_by="Attachment.id")
     created_by = relationship("User")
 
     __table_args__ = (
@@ -257,7 +258,7 @@ class Case(db.Model):
     )
 
 
-class Need(db.Model):
+class Need(Model):
     __tablename__ = "needs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -284,7 +285,7 @@ ATTACHMENT_KIND_LABELS = {
 }
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A scanned document or photo of a case. The file lives under UPLOAD_DIR with a random name;
     it is only ever served through the case's scope check."""
 
@@ -300,10 +301,10 @@ class Attachment(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    case = relationship(Case, backref=sa.orm.backref("attachments", order_by="Attachment.id"))
+    case: Mapped[Case] = relationship(back_populates="attachments")
 
 
-class RecordChange(db.Model):
+class RecordChange(Model):
     """One changed field of a person or household: who, when, old and new value. Append-only."""
 
     __tablename__ = "record_changes"

@@ -137,7 +137,9 @@ def search() -> Any:
         )
     if result.cases is not None:
         cases = db.paginate(result.cases, page=page_number(), per_page=PER_PAGE, error_out=False)
-    capped = result.kind == "name" and persons is not None and persons.total >= services.MAX_NAME_MATCHES
+    capped = (
+        result.kind == "name" and persons is not None and (persons.total or 0) >= services.MAX_NAME_MATCHES
+    )
     return render_template(
         "intake/search.html", form=form, kind=result.kind, persons=persons, cases=cases, capped=capped
     )
@@ -273,8 +275,8 @@ def _render_intake(
     )
 
 
-def _fields_by_id(form: Any) -> dict[str, Any]:
-    found = {}
+def _fields_by_id(form: Any) -> dict[str | None, Any]:
+    found: dict[str | None, Any] = {}
     for f in form:
         if f.type == "FieldList":
             for entry in f.entries:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slrt.core.db import enum_column, utcnow
-from slrt.extensions import db
+from slrt.extensions import Model
 
 
 class NotificationChannel(enum.StrEnum):
@@ -23,7 +23,7 @@ class NotificationStatus(enum.StrEnum):
     FAILED = "failed"  # gave up after the last attempt
 
 
-class Notification(db.Model):
+class Notification(Model):
     """The outbox: a message waiting to go out, written in the same transaction as its cause."""
 
     __tablename__ = "notifications"

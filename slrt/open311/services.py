@@ -198,10 +198,10 @@ def parse_query(args: dict[str, str], now: datetime) -> RequestQuery:
         if len(ids) > MAX_IDS:
             problems.append(_("Paling banyak %(n)d service_request_id sekaligus.", n=MAX_IDS))
         case_ids = []
-        for text in ids[:MAX_IDS]:
-            case_id = case_id_of(text[:40])
+        for given in ids[:MAX_IDS]:
+            case_id = case_id_of(given[:40])
             if case_id is None:
-                problems.append(_("service_request_id %(id)s tidak sah.", id=text[:40]))
+                problems.append(_("service_request_id %(id)s tidak sah.", id=given[:40]))
             else:
                 case_ids.append(case_id)
         query.case_ids = case_ids
@@ -384,7 +384,7 @@ def _as_request(row: sa.Row, referrals: list, names: dict[str, str], places: dic
 # -- filing a report --------------------------------------------------------------------------
 
 # Where /lapor's problems (keyed by its form fields) come from in an Open311 POST.
-PARAMETER_OF = {
+PARAMETER_OF: dict[str | None, str] = {
     "category": "service_code",
     "village_code": "address_id",
     "description": "description",

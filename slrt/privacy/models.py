@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from slrt.core.db import enum_column, utcnow
-from slrt.extensions import db
+from slrt.extensions import Model
 from slrt.intake.models import ConsentBy
 
 
@@ -28,7 +28,7 @@ CONSENT_METHOD_LABELS = {
 CONSENT_BY_LABELS = {ConsentBy.SELF: _l("Warga sendiri"), ConsentBy.GUARDIAN: _l("Orang tua/wali")}
 
 
-class ConsentRecord(db.Model):
+class ConsentRecord(Model):
     """One consent to the processing of a person's data, under a versioned purpose text, and its
     withdrawal. Never deleted: a withdrawn consent stays as proof of what was agreed and when."""
 
@@ -72,7 +72,7 @@ ERASURE_STATUS_LABELS = {
 }
 
 
-class ErasureRequest(db.Model):
+class ErasureRequest(Model):
     """A person's request to erase their data: recorded at the desk, decided by the regency's
     SLRT, carried out by `flask retention run`."""
 

@@ -6,10 +6,11 @@ Services validate, change and audit in the caller's transaction; they only `flus
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -142,7 +143,7 @@ def withdraw_consent(
         how = ConsentMethod(method)
     except ValueError:
         errors.setdefault("method", []).append(_("Pilih cara warga menarik persetujuan."))
-    if errors:
+    if errors or record is None:  # a missing record is in errors already
         raise ValidationFailed(errors)
     record.withdrawn_at = utcnow()
     record.withdrawal_method = how
@@ -299,7 +300,7 @@ def subject_export(person: m.Person, actor: User) -> dict[str, Any]:
     cases = cases_about(person)
     audit("person.subject_export", person, actor=actor, detail={"cases": len(cases)})
     db.session.flush()
-    users = {u.id: u for u in db.session.scalars(sa.select(User))}
+    users: dict[int | None, User] = {u.id: u for u in db.session.scalars(sa.select(User))}
 
     def who(user_id: int | None) -> str | None:
         user = users.get(user_id)
@@ -476,7 +477,7 @@ def decide_erasure(person: m.Person, approve: bool, note: str, actor: User) -> E
         errors.setdefault(None, []).append(
             _("Warga ini masih punya kasus terbuka. Tutup kasusnya dulu, baru penghapusan dapat disetujui.")
         )
-    if errors:
+    if errors or item is None:  # a missing request is in errors already
         raise ValidationFailed(errors)
     item.status = ErasureStatus.APPROVED if approve else ErasureStatus.REJECTED
     item.decided_by_id, item.decided_at, item.decision_note = actor.id, utcnow(), note or None
@@ -638,10 +639,11 @@ def rotate_keys(batch: int = 500, rehash: bool = False) -> RotationReport:
         (m.Person, "nik_encrypted", "nik_hash", "persons"),
         (m.Household, "kk_encrypted", "kk_hash", "households"),
     ):
-        table = model.__table__
+        table = cast(sa.Table, model.__table__)  # typed FromClause; a mapped class's is a Table
         last = 0
         while True:
-            rows = db.session.execute(
+            # Rows of any length to mypy (columns looked up by name), unpacked without `object`.
+            rows: Sequence[tuple[Any, ...]] = db.session.execute(
                 sa.select(table.c.id, table.c[column])
                 .where(table.c.id > last, table.c[column].is_not(None))
                 .order_by(table.c.id)

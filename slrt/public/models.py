@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from slrt.core.db import utcnow
-from slrt.extensions import db
+from slrt.extensions import Model
 
 RATING_MIN, RATING_MAX = 1, 5
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(Model):
     """A citizen's 1-5 rating of a closed case. `village_code` is copied from the case so that
     reports can count answers per region with the ordinary scope rules and no join."""
 

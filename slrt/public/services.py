@@ -13,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import overload
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -45,6 +46,12 @@ OPEN_STATUSES = frozenset(
 ONLINE_NAME_MISSING = "Tanpa nama"  # stored: the desk sees this when only a contact was left
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 .-]{6,18}[0-9]$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@overload
+def local_date(value: datetime) -> date: ...
+@overload
+def local_date(value: datetime | None) -> date | None: ...
 
 
 def local_date(value: datetime | None) -> date | None:
@@ -313,7 +320,7 @@ def file_online_report(report: OnlineReport) -> m.Case:
         errors.setdefault("consent", []).append(
             str(_l("Centang persetujuan bila Anda mencantumkan nama atau kontak, atau kosongkan keduanya."))
         )
-    if errors:
+    if errors or category is None or village is None:  # None is in errors already
         raise ValidationFailed(errors)
 
     now = utcnow()

@@ -170,10 +170,10 @@ def report() -> Any:
             except IntegrityError:
                 # The same form was sent twice at the same moment and the other copy won.
                 discard()
-                case = services.case_for_key(key)
-                if case is None:
+                existing = services.case_for_key(key)
+                if existing is None:
                     raise
-                return _to_confirmation(case.tracking_code)
+                return _to_confirmation(existing.tracking_code)
             else:
                 return _to_confirmation(case.tracking_code)
     status_code = 400 if request.method == "POST" else 200

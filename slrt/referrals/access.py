@@ -54,7 +54,7 @@ def record_scope(model: type, user: User) -> sa.ColumnElement[bool]:
     prefix = user.scope_region_code
     if model is Need:
         return Need.case_id.in_(sa.select(Case.id).where(region_clause(Case.village_code, prefix)))
-    return region_clause(model.village_code, prefix)
+    return region_clause(model.village_code, prefix)  # type: ignore[attr-defined]  # every other scoped model has one
 
 
 # Who may reveal a full NIK or No. KK (UU 24/2013: population data is confidential; UU 27/2022:

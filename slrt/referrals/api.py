@@ -81,7 +81,7 @@ def list_referrals() -> Any:
     if problems:
         return api_error(400, "invalid query", problems)
     page_n, size = int(page), int(per_page)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
         query.order_by(Referral.updated_at, Referral.id).limit(size).offset((page_n - 1) * size)
     ).all()

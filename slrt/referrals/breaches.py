@@ -33,7 +33,7 @@ def sweep(today: date | None = None, batch: int = 1000) -> SweepReport:
     today = today or local_today()
     report = SweepReport()
     supervisors: dict[str, list[tuple[int, str]]] = {}
-    agencies: dict[int, list[tuple[int | None, str]]] = {}
+    agencies: dict[int | None, list[tuple[int | None, str]]] = {}
     for kind, statuses, due_col in (
         (BreachKind.RESPOND, RESPOND_CLOCK, Referral.respond_due),
         (BreachKind.RESOLVE, RESOLVE_CLOCK, Referral.resolve_due),
@@ -56,6 +56,8 @@ def sweep(today: date | None = None, batch: int = 1000) -> SweepReport:
             for referral in rows:
                 last_id = referral.id
                 due = referral.respond_due if kind is BreachKind.RESPOND else referral.resolve_due
+                if due is None:  # not read: the query takes only referrals whose due date passed
+                    continue
                 db.session.add(ReferralBreach(referral_id=referral.id, kind=kind, due=due))
                 data = {
                     "kind": kind.value,

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from slrt.core.db import enum_column, utcnow
-from slrt.extensions import db
+from slrt.extensions import Model
 
 
 class ReferralStatus(enum.StrEnum):
@@ -39,8 +39,8 @@ REFERRAL_STATUS_LABELS = {
 
 CLOSED_STATUSES = frozenset({ReferralStatus.RESOLVED, ReferralStatus.REJECTED, ReferralStatus.CANCELLED})
 # Whose clock runs: the agency must answer while SENT, and finish while ACCEPTED or IN_PROGRESS.
-RESPOND_CLOCK = (ReferralStatus.SENT,)
-RESOLVE_CLOCK = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
+RESPOND_CLOCK: tuple[ReferralStatus, ...] = (ReferralStatus.SENT,)
+RESOLVE_CLOCK: tuple[ReferralStatus, ...] = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
 
 
 class RejectReason(enum.StrEnum):
@@ -88,7 +88,7 @@ DEADLINE_LABELS = {
 }
 
 
-class Referral(db.Model):
+class Referral(Model):
     """One need sent to one service at one agency. `version` guards against lost updates."""
 
     __tablename__ = "referrals"
@@ -177,7 +177,7 @@ class Referral(db.Model):
         return str(REFERRAL_STATUS_LABELS[self.status])
 
 
-class ReferralEvent(db.Model):
+class ReferralEvent(Model):
     """One transition in a referral's history. Written in the same transaction as the change."""
 
     __tablename__ = "referral_events"
@@ -196,7 +196,7 @@ class ReferralEvent(db.Model):
     actor = relationship("User")
 
 
-class LetterCounter(db.Model):
+class LetterCounter(Model):
     """The last letter number used per office and year; the row is locked while it is incremented."""
 
     __tablename__ = "letter_counters"
@@ -217,7 +217,7 @@ BREACH_KIND_LABELS = {
 }
 
 
-class ReferralBreach(db.Model):
+class ReferralBreach(Model):
     """One missed deadline, recorded once by the SLA sweep (so it is notified once)."""
 
     __tablename__ = "referral_breaches"

@@ -37,7 +37,7 @@ def notify(referral: Referral, to: S, message: str | None) -> None:
         data = {
             "letter": referral.letter_number,
             "service": referral.service.name,
-            "office": office_of(referral).name if office_of(referral) else "",
+            "office": office.name if (office := office_of(referral)) else "",
             "due": referral.respond_due.isoformat() if referral.respond_due else "",
             "url": referral_url(referral),
         }

@@ -172,7 +172,7 @@ def transition(
     now = utcnow()
     data = _Input(_clean(note), _clean(message), _clean(reason), _clean(outcome), agency)
     _check_input(referral, rule, to, data)
-    if rule.needs_agency:
+    if rule.needs_agency and data.agency is not None:  # a missing agency was refused above
         from slrt.referrals.resending import check_resend_target
 
         check_resend_target(referral, data.agency, actor, data.note)
@@ -201,7 +201,7 @@ def transition(
     # anywhere from here on, and must read as 'someone else changed it'.
     try:
         previous_agency = referral.agency
-        if rule.needs_agency:
+        if rule.needs_agency and data.agency is not None:  # None was refused above
             referral.agency = data.agency
             referral.agency_id = data.agency.id
         if current is S.WAITING_CITIZEN:
@@ -241,7 +241,7 @@ def transition(
         )
         db.session.add(event)
         detail: dict[str, Any] = {"from": current.value, "to": to.value}
-        if rule.needs_agency:
+        if rule.needs_agency and data.agency is not None:
             detail["agency_from"] = previous_agency.code if previous_agency else None
             detail["agency_to"] = data.agency.code
         if data.reason:

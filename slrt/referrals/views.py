@@ -312,7 +312,7 @@ def overdue() -> Any:
         .order_by(sa.func.coalesce(Referral.resolve_due, Referral.respond_due), Referral.id)
     )
     rows, total, page = _page(query)
-    breaches = {}
+    breaches: dict[int, list[ReferralBreach]] = {}
     if rows:
         from slrt.referrals.models import ReferralBreach
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from slrt.extensions import db
+from slrt.extensions import Model
 
 LEVEL_PROVINCE, LEVEL_REGENCY, LEVEL_DISTRICT, LEVEL_VILLAGE = 1, 2, 3, 4
 
 
-class Region(db.Model):
+class Region(Model):
     """One Kemendagri region, keyed by its dotted code: 32, 32.04, 32.04.05, 32.04.05.2001."""
 
     __tablename__ = "regions"

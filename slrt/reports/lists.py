@@ -234,6 +234,7 @@ def records(user: User, args: Mapping[str, str], region: str | None) -> RecordLi
     filters = {k: args[k] for k in ("subject", "figure", "key", "deadline", "from", "to") if args.get(k)}
     if region:
         filters["region"] = region
+    query: sa.Select  # of referrals, cases or survey answers, by subject
     if subject == "referral":
         query = visible(Referral, user).where(
             region_clause(Referral.village_code, region),

@@ -14,16 +14,17 @@ histogram adds up too), so the median of a level is exactly the median of its re
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from slrt.core.db import utcnow
-from slrt.extensions import db
+from slrt.extensions import Model
 from slrt.referrals.models import Referral
 
 
-class ReportTally(db.Model):
+class ReportTally(Model):
     """How many `subject` records of `village_code`, created in `month`, have `key` for `figure`."""
 
     __tablename__ = "report_tallies"
@@ -39,7 +40,7 @@ class ReportTally(db.Model):
     __table_args__ = (sa.Index("ix_report_tallies_figure", "subject", "figure", "month"),)
 
 
-class RegionTally(db.Model):
+class RegionTally(Model):
     """The village tallies summed per province, regency and district (`level` 1-3), kept in step
     with them by `tally.refresh_villages`.
 
@@ -68,7 +69,7 @@ class RegionTally(db.Model):
     )
 
 
-class ReportVillage(db.Model):
+class ReportVillage(Model):
     """When a village's tallies were last recomputed (the dashboard says how fresh it is)."""
 
     __tablename__ = "report_villages"
@@ -80,7 +81,7 @@ class ReportVillage(db.Model):
 # Overdue and at-risk counts are live (they change with the calendar, not with writes). These
 # partial indexes hold every column the dashboard's count reads, so PostgreSQL answers it from
 # the index alone (an index-only scan over the running clocks, not the referrals table).
-def _clock_index(name: str, statuses: str, *columns: sa.Column) -> sa.Index:
+def _clock_index(name: str, statuses: str, *columns: InstrumentedAttribute[Any]) -> sa.Index:
     where = sa.text(f"status IN ({statuses})")
     return sa.Index(name, *columns, postgresql_where=where, sqlite_where=where)
 

@@ -9,8 +9,10 @@ running clocks), grouped the same way.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -46,7 +48,7 @@ class Period:
         end = month_start_utc(next_month(self.last)) if self.last else None
         return start, end
 
-    def months_clause(self, column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    def months_clause(self, column: sa.SQLColumnExpression[date]) -> sa.ColumnElement[bool]:
         clauses = []
         if self.first:
             clauses.append(column >= self.first)
@@ -54,7 +56,7 @@ class Period:
             clauses.append(column <= self.last)
         return sa.and_(sa.true(), *clauses)
 
-    def created_clause(self, column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    def created_clause(self, column: sa.SQLColumnExpression[datetime]) -> sa.ColumnElement[bool]:
         start, end = self.utc_bounds()
         clauses = []
         if start:
@@ -160,13 +162,14 @@ def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tu
     level = child_level(region_code)
     width = CODE_WIDTH[level]
     # Children above village level are read from their own sums, villages from their tallies.
+    table: type[RegionTally] | type[ReportTally]
     if level in REGION_LEVELS:
         table, child = RegionTally, RegionTally.region_code
         in_region = sa.and_(RegionTally.level == level, region_clause(RegionTally.region_code, region_code))
     else:
         table, child = ReportTally, ReportTally.village_code
         in_region = region_clause(ReportTally.village_code, region_code)
-    cols = [child, table.subject, table.figure, table.key]
+    cols: list[sa.SQLColumnExpression[Any]] = [child, table.subject, table.figure, table.key]
     if by_month:
         cols.insert(0, table.month)
     query = (
@@ -176,7 +179,9 @@ def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tu
         .group_by(*cols)
     )
     out: dict[tuple, Figures] = {}
-    for row in db.session.execute(query):
+    # Rows of any length (the month column is optional): typed so, they unpack without `object`.
+    tallies: Iterable[tuple[Any, ...]] = db.session.execute(query)
+    for row in tallies:
         *group, subject, figure, key, n = row
         out.setdefault(tuple(group), Figures()).counts[(subject, figure, key)] += int(n)
 
@@ -184,7 +189,7 @@ def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tu
     # partial indexes of models.py. The rules are those of referrals/deadlines.py.
     today = local_today()
     for statuses, due, risk in CLOCKS:
-        code = sa.func.substr(Referral.village_code, 1, width)
+        code = sa.func.substr(Referral.village_code, 1, width, type_=sa.String)  # typed, for mypy
         is_overdue = past_due(due, today)
         is_at_risk = risk_reached(due, risk, today)
         where = (
@@ -194,9 +199,11 @@ def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tu
             period.created_clause(Referral.created_at),
         )
         if by_month:
-            rows = db.session.execute(sa.select(code, Referral.created_at, is_overdue).where(*where))
-            for child, created, late in rows:
-                figures = out.setdefault((month_start(local_date(created)), child), Figures())
+            rows: Iterable[tuple[Any, ...]] = db.session.execute(
+                sa.select(code, Referral.created_at, is_overdue).where(*where)
+            )
+            for child_code, created, late in rows:
+                figures = out.setdefault((month_start(local_date(created)), child_code), Figures())
                 figures.overdue += bool(late)
                 figures.at_risk += not late
             continue
@@ -205,8 +212,9 @@ def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tu
             sa.func.sum(sa.case((is_overdue, 1), else_=0)),
             sa.func.sum(sa.case((is_overdue, 0), else_=1)),
         ).where(*where)
-        for child, late, risky in db.session.execute(counted.group_by(code)):
-            figures = out.setdefault((child,), Figures())
+        sums: Iterable[tuple[Any, ...]] = db.session.execute(counted.group_by(code))  # untyped sums
+        for child_code, late, risky in sums:
+            figures = out.setdefault((child_code,), Figures())
             figures.overdue += int(late or 0)
             figures.at_risk += int(risky or 0)
     return out
@@ -219,8 +227,9 @@ def rollup(region_code: str | None, period: Period = Period()) -> Rollup:
     if children:
         rows = [(r, grouped.get((r.code,), Figures())) for r in children]
     else:
-        region = db.session.get(Region, region_code)
-        rows = [(region, grouped.get((region_code,), Figures()))]
+        # A village, or the country before any region is loaded (no row then).
+        village = db.session.get(Region, region_code) if region_code else None
+        rows = [(village, grouped.get((village.code,), Figures()))] if village else []
     total = sum((f for _r, f in rows), Figures())
     refreshed = db.session.scalar(
         sa.select(sa.func.max(ReportVillage.refreshed_at)).where(
@@ -234,6 +243,9 @@ def rollup(region_code: str | None, period: Period = Period()) -> Rollup:
 def monthly(region_code: str | None, period: Period) -> list[tuple[date, Region, Figures]]:
     """Figures per month and child region (the monthly SLRT report), months in order."""
     grouped = _grouped(region_code, period, by_month=True)
-    children = _children(region_code) or [db.session.get(Region, region_code)]
+    children = _children(region_code)
+    if not children and region_code:
+        village = db.session.get(Region, region_code)
+        children = [village] if village else []
     months = sorted({month for month, _code in grouped})
     return [(m, r, grouped.get((m, r.code), Figures())) for m in months for r in children]

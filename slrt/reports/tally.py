@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -96,7 +97,7 @@ def month_start_utc(month: date) -> datetime:
     return datetime.combine(month, time.min, tzinfo=JAKARTA).astimezone(UTC)
 
 
-def created_in(column: sa.ColumnElement, months: Months) -> sa.ColumnElement[bool]:
+def created_in(column: sa.SQLColumnExpression[datetime], months: Months) -> sa.ColumnElement[bool]:
     """`column`, a UTC timestamp, falls in one of these months (Jakarta time); None: any month."""
     if months is None:
         return sa.true()
@@ -177,7 +178,9 @@ def _village_tallies(
         .outerjoin(Agency, Agency.id == Referral.agency_id)
         .where(referrals_in)
     )
-    rows = session.execute(referrals.execution_options(yield_per=2000))
+    # Eleven columns are more than SQLAlchemy's typed select() overloads (ten): typed as rows of
+    # any length, they unpack into the loop's names.
+    rows: Iterable[tuple[Any, ...]] = session.execute(referrals.execution_options(yield_per=2000))
     for rid, village, created, status, outcome, sent_at, closed_at, need, service, agency, channel in rows:
         result = outcome_key(status, outcome)
         day = local_date(created)
@@ -214,7 +217,7 @@ def refresh_villages(codes: Iterable[str], session: Session | None = None, *, re
     """Recomputes every tally of these villages in the current transaction (the caller commits),
     and adds the change to their district, regency and province sums (`regions=False` leaves
     those to the caller, as `rebuild` does). Returns the number of village tally rows written."""
-    return refresh(dict.fromkeys(codes), session or db.session, regions=regions)
+    return refresh(dict.fromkeys(codes), session or db.session(), regions=regions)
 
 
 def refresh(scope: dict[str, Months], session: Session, *, regions: bool = True) -> int:
@@ -291,7 +294,7 @@ def _region_changes(new: Counter, old: Counter) -> Counter:
 def _add_to_regions(session: Session, changes: Counter) -> None:
     if not changes:
         return
-    table = RegionTally.__table__
+    table = cast(sa.Table, RegionTally.__table__)  # typed FromClause; a mapped class's is a Table
     insert = upsert_insert(session)(table)
     stmt = insert.on_conflict_do_update(
         index_elements=[table.c[name] for name in REGION_KEY],
@@ -325,7 +328,7 @@ def sum_regions(session: Session) -> None:
 
 
 def villages_with_records(session: Session | None = None) -> list[str]:
-    session = session or db.session
+    session = session or db.session()
     query = sa.union(
         sa.select(Case.village_code),
         sa.select(Referral.village_code),
@@ -338,7 +341,7 @@ def villages_with_records(session: Session | None = None) -> list[str]:
 def rebuild(session: Session | None = None) -> int:
     """Recomputes the tallies of every village. Bulk loaders that write cases, referrals or
     survey answers with plain SQL (COPY, INSERT ... SELECT) call this once afterwards."""
-    session = session or db.session
+    session = session or db.session()
     written = refresh_villages(villages_with_records(session), session, regions=False)
     sum_regions(session)
     return written

@@ -208,7 +208,7 @@ def suggest() -> Any:
 
 
 _NULLABLE_BOOL = {"type": ["boolean", "null"]}
-_PERSON = {
+_PERSON: dict[str, Any] = {
     "type": ["object", "null"],
     "properties": {
         "birth_date": {"type": ["string", "null"], "format": "date"},

@@ -109,7 +109,11 @@ class CaseRouting:
 
 def _facts_for(person: Person | None, today: date, update_requested: bool | None) -> dict[str, Any]:
     household = person.household if person is not None else None
-    members = [p for p in household.members if p.id != person.id] if household is not None else []
+    members = (
+        [p for p in household.members if p.id != person.id]
+        if person is not None and household is not None
+        else []
+    )
     return build_facts(person, household, members, today=today, data_update_requested=update_requested)
 
 
@@ -133,7 +137,7 @@ def suggest_for_case(
         person = db.session.get(Person, person_id) if person_id else None
         facts = _facts_for(person, today, update_requested)
         facts_by_person[person_id] = facts
-        by_code = {}
+        by_code: dict[str, Need] = {}
         for need in needs:
             by_code.setdefault(need.category_code, need)
         result = engine.suggest(directory, list(by_code), facts, case.village_code)
