@@ -75,12 +75,13 @@ def build_directory() -> engine.Directory:
                 code=s.code,
                 name=s.name,
                 needs=tuple(s.needs or ()),
-                criteria=tuple(engine.CriterionSpec(c.name, c.expression) for c in s.criteria),
+                criteria=tuple(engine.CriterionSpec(c.name, c.expression, c.name_en) for c in s.criteria),
                 combine=s.combine.value,
                 urgent=s.urgent,
                 needs_nik=s.needs_nik,
                 default_agency_code=s.default_agency_code,
                 active=s.active,
+                screen=s.screen,
             )
             for s in services
         ],
@@ -91,15 +92,22 @@ def build_directory() -> engine.Directory:
 
 @dataclass
 class CaseSuggestion:
-    """One engine suggestion tied to the case's Need row; `key` identifies it in the form."""
+    """One engine suggestion tied to the case: the Need row it answers (None for a household
+    find) and the person it concerns; `key` identifies it in the form."""
 
-    need: Need
+    need: Need | None
     suggestion: engine.Suggestion
+    person: Person | None = None
 
     @property
     def key(self) -> str:
-        s = self.suggestion
-        return f"{self.need.id}:{s.service.code}:{s.prerequisite_of or ''}"
+        need_id = self.need.id if self.need is not None else ""
+        person_id = self.person.id if self.person is not None else ""
+        return f"{need_id}:{self.suggestion.service.code}:{person_id}"
+
+    @property
+    def basis(self) -> str:
+        return self.suggestion.basis
 
 
 @dataclass
@@ -107,6 +115,14 @@ class CaseRouting:
     suggestions: list[CaseSuggestion]
     warnings: list[str]
     facts_by_person: dict[int | None, dict[str, Any]]
+
+    @property
+    def by_need(self) -> list[CaseSuggestion]:
+        return [cs for cs in self.suggestions if cs.basis == engine.BASIS_NEED]
+
+    @property
+    def household(self) -> list[CaseSuggestion]:
+        return [cs for cs in self.suggestions if cs.basis == engine.BASIS_HOUSEHOLD]
 
 
 def _facts_for(person: Person | None, today: date, update_requested: bool | None) -> dict[str, Any]:
@@ -118,40 +134,45 @@ def _facts_for(person: Person | None, today: date, update_requested: bool | None
 def suggest_for_case(
     case: Case, directory: engine.Directory | None = None, today: date | None = None
 ) -> CaseRouting:
-    """Suggestions for every need of the case, each need judged on the facts of the person it
-    concerns (the reporter when none is named)."""
+    """Suggestions for every need of the case, each judged on the facts of the person it
+    concerns (the reporter when none is named), then household screening of every member of
+    the reporter's household ("no wrong door"), one prerequisite per person."""
     directory = directory or load_directory()
     today = today or date.today()
-    groups: dict[int | None, list[Need]] = {}
+    people: dict[int | None, Person | None] = {}
+    needs_of: dict[int | None, list[Need]] = {}
+    reporter = case.reporter
+    people[reporter.id if reporter else None] = reporter
     for need in case.needs:
-        person = need.person or case.reporter
-        groups.setdefault(person.id if person else None, []).append(need)
+        person = need.person or reporter
+        people.setdefault(person.id if person else None, person)
+        needs_of.setdefault(person.id if person else None, []).append(need)
+    household = reporter.household if reporter is not None else case.household
+    for member in household.members if household is not None else ():
+        people.setdefault(member.id, member)
     # Asking for a DTSEN update is itself the request the DTSEN-USULAN criterion looks for.
     update_requested = True if any(n.category_code == "dtsen.daftar" for n in case.needs) else None
-    suggestions: list[CaseSuggestion] = []
-    warnings: list[str] = []
-    facts_by_person: dict[int | None, dict[str, Any]] = {}
-    for person_id, needs in groups.items():
-        person = db.session.get(Person, person_id) if person_id else None
-        facts = _facts_for(person, today, update_requested)
-        facts_by_person[person_id] = facts
-        by_code = {}
+    facts_by_person = {pid: _facts_for(p, today, update_requested) for pid, p in people.items()}
+    first_need: dict[tuple[int | None, str], Need] = {}
+    for pid, needs in needs_of.items():
         for need in needs:
-            by_code.setdefault(need.category_code, need)
-        result = engine.suggest(directory, list(by_code), facts, case.village_code)
-        suggestions.extend(CaseSuggestion(by_code[s.need], s) for s in result.suggestions)
-        for warning in result.warnings:
-            text = reasons.warning_text(warning, case.village_code)
-            if text not in warnings:
-                warnings.append(text)
-    position = {id(s): i for i, s in enumerate(suggestions)}
-    suggestions.sort(
-        key=lambda cs: (
-            not cs.suggestion.urgent,
-            engine.RESULT_ORDER[cs.suggestion.result],
-            position[id(cs)],
+            first_need.setdefault((pid, need.category_code), need)
+    subjects = [
+        engine.Subject(pid, facts_by_person[pid], [n.category_code for n in needs_of.get(pid, [])])
+        for pid in people
+    ]
+    result = engine.route(directory, subjects, case.village_code)
+    suggestions = [
+        CaseSuggestion(
+            first_need.get((s.person, s.need)) if s.need is not None else None, s, people[s.person]
         )
-    )
+        for s in result.suggestions
+    ]
+    warnings: list[str] = []
+    for warning in result.warnings:
+        text = reasons.warning_text(warning, case.village_code)
+        if text not in warnings:
+            warnings.append(text)
     return CaseRouting(suggestions, warnings, facts_by_person)
 
 
@@ -166,10 +187,16 @@ class Selection:
     manual: bool = False
 
 
+def _person_of(case: Case, need: Need) -> int | None:
+    return need.person_id or case.reporter_id
+
+
 def create_draft_referrals(case: Case, selections: list[Selection], actor: User | None) -> list[Referral]:
     """Creates one draft referral per selection, with its first history row and an audit row.
 
-    Agency and urgency come from the directory, never from the form. An ADMINDUK referral
+    Agency and urgency come from the directory, never from the form. Never twice: a service
+    with an open referral for the same person, in any case, is refused (and the database's
+    partial unique index refuses the second of two submits made at once). An ADMINDUK referral
     chosen as a prerequisite points at the referral of the service it unlocks (created in the
     same batch, or already open on the case). Raises ValidationFailed with every problem.
     """
@@ -185,12 +212,16 @@ def create_draft_referrals(case: Case, selections: list[Selection], actor: User 
         if codes
         else {}
     )
+    people = {_person_of(case, n) for n in needs.values()} - {None}
     open_pairs = {
-        (r.need_id, r.service_id)
-        for r in db.session.scalars(sa.select(Referral).where(Referral.case_id == case.id))
-        if r.status not in CLOSED_STATUSES
+        (person_id, service_id)
+        for person_id, service_id in db.session.execute(
+            sa.select(Referral.person_id, Referral.service_id).where(
+                Referral.person_id.in_(people), Referral.status.not_in(CLOSED_STATUSES)
+            )
+        )
     }
-    seen: set[tuple[int, str]] = set()
+    seen: set[tuple[int | None, str]] = set()
     for sel in selections:
         service = services.get(sel.service_code)
         if sel.need_id not in needs:
@@ -205,7 +236,8 @@ def create_draft_referrals(case: Case, selections: list[Selection], actor: User 
             errors.setdefault("reason", []).append(
                 _("Tulis alasan untuk layanan %(c)s yang ditambahkan manual.", c=service.code)
             )
-        if (sel.need_id, service.id) in open_pairs or (sel.need_id, service.code) in seen:
+        person_id = _person_of(case, needs[sel.need_id])
+        if (person_id, service.id) in open_pairs or (person_id, service.code) in seen:
             errors.setdefault(None, []).append(
                 _(
                     "Rujukan %(c)s untuk kebutuhan %(n)s sudah ada.",
@@ -213,7 +245,7 @@ def create_draft_referrals(case: Case, selections: list[Selection], actor: User 
                     n=needs[sel.need_id].category.name,
                 )
             )
-        seen.add((sel.need_id, service.code))
+        seen.add((person_id, service.code))
     if errors:
         raise ValidationFailed(errors)
     directory = load_directory()
@@ -234,6 +266,7 @@ def create_draft_referrals(case: Case, selections: list[Selection], actor: User 
         referral = Referral(
             case_id=case.id,
             need_id=sel.need_id,
+            person_id=_person_of(case, needs[sel.need_id]),
             service_id=service.id,
             agency_id=agency.id if agency else None,
             office_id=case.office_id,
@@ -243,10 +276,18 @@ def create_draft_referrals(case: Case, selections: list[Selection], actor: User 
             reason=reason or None,
             created_by_id=getattr(actor, "id", None),
         )
-        db.session.add(referral)
         created.append(referral)
         by_service.setdefault(service.code, referral)
-    db.session.flush()
+    try:
+        # A savepoint, so the loser of two submits at once gets the same message as above.
+        with db.session.begin_nested():
+            db.session.add_all(created)
+    except sa.exc.IntegrityError as exc:
+        if "uq_referrals_open_person_service" not in str(exc.orig) and "person_id" not in str(exc.orig):
+            raise
+        raise ValidationFailed(
+            {None: [_("Layanan ini sudah dirujuk untuk warga yang sama; muat ulang halaman.")]}
+        ) from exc
     for sel, referral in zip(selections, created, strict=True):
         if sel.prerequisite_of:
             target = by_service.get(sel.prerequisite_of) or db.session.scalar(
