@@ -98,9 +98,21 @@ def make_referral(
     from sqlalchemy import select
 
     service = db.session.scalar(select(Service).where(Service.code == service_code))
+    need = case.needs[0]
+    person_id = need.person_id or case.reporter_id
+    if db.session.scalar(
+        select(Referral.id).where(Referral.person_id == person_id, Referral.service_id == service.id)
+    ):
+        # Bulk test data: one open referral per person and service is the rule (issue 16), so a
+        # further one (even a closed one, which may be reopened) concerns someone else: a
+        # person of its own, outside any household.
+        db.session.add(stand_in := m.Person(name="Warga lain", village_code=case.village_code))
+        db.session.flush()
+        person_id = stand_in.id
     referral = Referral(
         case=case,
-        need=case.needs[0],
+        need=need,
+        person_id=person_id,
         service=service,
         agency=agency,
         status=status,

@@ -69,9 +69,10 @@ def test_suggest_answers_the_documented_shape(client, token):
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == {"suggestions", "warnings"}
-    by_code = {(s["service_code"], s["prerequisite_of"]): s for s in body["suggestions"]}
-    lansia = by_code[("ATENSI-LANSIA", None)]
+    by_code = {(s["service_code"], s["person"]): s for s in body["suggestions"]}
+    lansia = by_code[("ATENSI-LANSIA", "self")]
     assert lansia["need"] == "lansia" and lansia["result"] == "eligible" and lansia["urgent"] is False
+    assert lansia["basis"] == "need" and lansia["waits_for"] == [] and lansia["already_referred"] is None
     assert lansia["agency"] == {"code": "DINSOS-3204", "name": "Lembaga DINSOS-3204"}
     today = local_today()
     age = today.year - 1950 - ((today.month, today.day) < (2, 1))
@@ -80,13 +81,23 @@ def test_suggest_answers_the_documented_shape(client, token):
             "name": "Usia 60 tahun atau lebih",
             "result": True,
             "missing": [],
-            "reason": f"Usia {age}: terpenuhi",
+            "reason": f"Usia {age} tahun, jadi syarat “Usia 60 tahun atau lebih” terpenuhi.",
         }
     ]
-    # no NIK: PKH and PBI-JK need one, so ADMINDUK comes as their prerequisite
-    assert ("ADMINDUK", "PKH") in by_code and ("ADMINDUK", "PBI-JK") in by_code
-    assert by_code[("PBI-JK", None)]["result"] == "not_eligible"
-    assert body["warnings"] == []
+    # no NIK: PKH and PBI-JK need one, so ADMINDUK comes once as their prerequisite, and they
+    # are judged as if the NIK were there, waiting for it
+    (admin,) = [s for s in body["suggestions"] if s["service_code"] == "ADMINDUK"]
+    assert admin["person"] == "self" and admin["prerequisite_of"][:2] == ["PKH", "PBI-JK"]
+    assert by_code[("PBI-JK", "self")]["result"] == "eligible"
+    assert by_code[("PBI-JK", "self")]["waits_for"] == ["ADMINDUK"]
+    # household screening: the grandson (member 0, aged 6-21, not in school) may get PIP
+    pip = by_code[("PIP", 0)]
+    assert pip["basis"] == "household" and pip["need"] is None and pip["result"] == "eligible"
+    assert pip["waits_for"] == []  # his NIK is unknown: nothing to wait for yet
+    # the test world has no Dinas Pendidikan, so PIP has no agency yet
+    assert body["warnings"] == [
+        "Belum ada lembaga penerima untuk layanan PIP di wilayah 32.04.05.2001: atur tabel rujukan."
+    ]
     schema = client.get("/api/v1/openapi.json").get_json()
     doc = {**schema["components"]["schemas"]["RoutingSuggestResponse"], "components": schema["components"]}
     jsonschema.validate(body, doc)
@@ -96,9 +107,10 @@ def test_unknown_facts_give_unknown_with_the_missing_fact(client, token):
     body = json.loads(json.dumps(EXAMPLE))
     body["household"]["desil"] = None
     body["needs"] = ["pangan"]
-    (bpnt, *_) = post(client, token, body).get_json()["suggestions"]
+    suggestions = post(client, token, body).get_json()["suggestions"]
+    (bpnt,) = [s for s in suggestions if s["basis"] == "need"]
     # BPNT is already received: "not already in BPNT" is false, so desil cannot matter.
-    assert bpnt["service_code"] == "BPNT" and bpnt["result"] == "not_eligible"
+    assert bpnt["service_code"] == "BPNT" and bpnt["result"] == "not_eligible" and bpnt["received"]
     body["household"]["receives"] = None
     suggestions = post(client, token, body).get_json()["suggestions"]
     bpnt = next(s for s in suggestions if s["service_code"] == "BPNT")
@@ -110,7 +122,7 @@ def test_no_agency_in_the_area_is_a_warning(client, token):
     body = {**EXAMPLE, "needs": ["kesehatan.layanan"]}
     response = post(client, token, body)
     assert response.status_code == 200
-    (suggestion,) = response.get_json()["suggestions"]
+    (suggestion,) = [s for s in response.get_json()["suggestions"] if s["basis"] == "need"]
     assert suggestion["agency"] is None and suggestion["urgent"] is True
     assert "PUSKESMAS" in response.get_json()["warnings"][0]
 

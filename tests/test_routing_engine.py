@@ -33,6 +33,7 @@ NOTHING = {
     "pregnant": False,
     "disability": "none",
     "in_school": None,
+    "finished_school": None,
     "in_dtsen": True,
     "desil": 8,
     "programmes": [],
@@ -64,11 +65,11 @@ CASES = {
         ["desil"],
     ),
     "BPNT": ({"desil": 5}, {"desil": 6}, {"desil": 5, "in_dtsen": None}, ["in_dtsen"]),
-    "PBI-JK": ({"desil": 5}, {"desil": 5, "has_nik": False}, {"desil": None}, ["desil"]),
+    "PBI-JK": ({"desil": 5}, {"desil": 6}, {"desil": None}, ["desil"]),
     "PIP": (
-        {"school_age_in_school": 1, "desil": 4},
-        {"school_age_in_school": 1, "desil": 7},
-        {"school_age_not_in_school": 1, "desil": None, "receives_pkh": None},
+        {"age": 10, "finished_school": False, "desil": 4},
+        {"age": 10, "finished_school": False, "desil": 7},
+        {"age": 16, "finished_school": False, "desil": None, "receives_pkh": None},
         ["desil", "receives_pkh"],
     ),
     "ATENSI-LANSIA": ({"age": 60}, {"age": 59}, {"age": None}, ["age"]),
@@ -112,7 +113,7 @@ def directory() -> Directory:
 def result_for(directory: Directory, code: str, facts: dict):
     service = directory.services[code]
     result = suggest(directory, [service.needs[0]], facts, VILLAGE)
-    return next(s for s in result.suggestions if s.service.code == code and not s.prerequisite_of)
+    return next(s for s in result.suggestions if s.service.code == code)
 
 
 def test_every_seed_programme_with_criteria_is_covered():
@@ -159,7 +160,7 @@ def test_unknown_and_false_is_false(directory):
 
 def test_unknown_or_true_is_true_inside_a_criterion(directory):
     # PIP: "desil <= 4 or receives_pkh": a PKH family qualifies, desil unknown or not.
-    facts = {**NOTHING, "school_age_in_school": 1, "desil": None, "receives_pkh": True}
+    facts = {**NOTHING, "age": 12, "finished_school": False, "desil": None, "receives_pkh": True}
     suggestion = result_for(directory, "PIP", facts)
     assert suggestion.result == "eligible"
 
@@ -188,7 +189,7 @@ def test_kleene_combine():
 
 
 def prerequisites(result):
-    return [(s.service.code, s.prerequisite_of) for s in result.suggestions if s.prerequisite_of]
+    return [(s.service.code, code) for s in result.suggestions for code in s.prerequisite_of]
 
 
 def test_person_without_nik_gets_adminduk_as_prerequisite(directory):
@@ -199,10 +200,10 @@ def test_person_without_nik_gets_adminduk_as_prerequisite(directory):
     assert admin.need == "pangan" and admin.result == "eligible"
 
 
-def test_prerequisite_also_when_the_missing_nik_is_the_only_obstacle(directory):
+def test_a_service_needing_a_nik_is_judged_as_if_the_nik_were_there_and_waits(directory):
     result = suggest(directory, ["kesehatan.jaminan"], {**NOTHING, "has_nik": False, "desil": 3}, VILLAGE)
     pbi = next(s for s in result.suggestions if s.service.code == "PBI-JK")
-    assert pbi.result == "not_eligible"
+    assert pbi.result == "eligible" and pbi.waits_for == ["ADMINDUK"]
     assert prerequisites(result) == [("ADMINDUK", "PBI-JK")]
 
 
@@ -332,7 +333,7 @@ def test_random_facts_never_raise_and_known_results_hold_for_any_value_of_the_un
     needs = [n["code"] for n in CATALOG["needs"]]
     with_unknowns = suggest(directory, needs, partial, VILLAGE)
     complete = suggest(directory, needs, full, VILLAGE)
-    truth = {(s.need, s.service.code, s.prerequisite_of): s.result for s in complete.suggestions}
+    truth = {(s.need, s.service.code, s.person): s.result for s in complete.suggestions}
     for s in with_unknowns.suggestions:
         assert (
             combine((c.result for c in s.criteria), s.service.combine)
@@ -346,5 +347,5 @@ def test_random_facts_never_raise_and_known_results_hold_for_any_value_of_the_un
             assert s.missing and set(s.missing) <= hidden
         else:
             # A settled answer may not change once the unknown facts are known.
-            key = (s.need, s.service.code, s.prerequisite_of)
+            key = (s.need, s.service.code, s.person)
             assert truth.get(key, s.result) == s.result

@@ -41,9 +41,18 @@ def test_route_page_shows_suggestions_with_reasons(client, auth, world):
     auth.login("desk.a")
     html = client.get(f"/cases/{case.id}/route").get_data(as_text=True)
     assert "Asistensi Rehabilitasi Sosial (ATENSI) Lansia" in html
-    assert "Usia 72: terpenuhi" in html or "Usia 73: terpenuhi" in html
-    assert "Desil 3: terpenuhi" in html
-    assert "Syarat untuk PKH: warga belum punya NIK" in html
+    assert (
+        "Usia 72 tahun, jadi syarat “Usia 60 tahun atau lebih” terpenuhi." in html
+        or "Usia 73 tahun, jadi syarat “Usia 60 tahun atau lebih” terpenuhi." in html
+    )
+    assert "Desil 3, jadi syarat “Desil paling tinggi 4” terpenuhi." in html
+    # ADMINDUK once, for both services that need her NIK; each of them waits for it.
+    assert html.count("Prasyarat untuk PKH, PBI-JK") == 1
+    # (BPNT and RUTILAHU come from household screening: in DTSEN at desil 3.)
+    assert (
+        "Belum punya NIK: urus KTP dan KK dulu agar PKH, PBI-JK, BPNT dan RUTILAHU dapat diusulkan." in html
+    )
+    assert "Menunggu dokumen kependudukan: PBI-JK diusulkan setelah NIK terbit." in html
     assert "Lembaga Dinas Sosial" in html or "Lembaga DINSOS-3204" in html
 
 
@@ -51,18 +60,19 @@ def test_route_page_says_what_to_check_when_a_fact_is_missing(client, auth, worl
     case = elderly_case(world, desil=None)
     auth.login("desk.a")
     html = client.get(f"/cases/{case.id}/route").get_data(as_text=True)
-    assert "Desil belum diketahui: cek DTSEN" in html
+    assert "Belum dicek di DTSEN, jadi desilnya belum diketahui." in html
     assert "Perlu data tambahan" in html
 
 
 def test_choosing_suggestions_creates_draft_referrals(client, auth, world):
     case = elderly_case(world)
     lansia = need_id(case, "lansia")
+    me = case.reporter_id
     auth.login("desk.a")
     response = auth.post(
         f"/cases/{case.id}/route",
         {
-            "choose": [f"{lansia}:ATENSI-LANSIA:", f"{lansia}:PKH:", f"{lansia}:ADMINDUK:PKH"],
+            "choose": [f"{lansia}:ATENSI-LANSIA:{me}", f"{lansia}:PKH:{me}", f"{lansia}:ADMINDUK:{me}"],
             "manual_need_id": str(lansia),
             "manual_service": "",
         },
@@ -71,7 +81,8 @@ def test_choosing_suggestions_creates_draft_referrals(client, auth, world):
     referrals = {
         r.service.code: r for r in db.session.scalars(sa.select(Referral).where(Referral.case_id == case.id))
     }
-    assert set(referrals) == {"ATENSI-LANSIA", "PKH", "ADMINDUK"}
+    # PKH waits for her NIK: it is referred once ADMINDUK is done, not now.
+    assert set(referrals) == {"ATENSI-LANSIA", "ADMINDUK"}
     for r in referrals.values():
         assert (
             r.status is ReferralStatus.DRAFT
@@ -83,13 +94,13 @@ def test_choosing_suggestions_creates_draft_referrals(client, auth, world):
         assert event.from_status is None and event.to_status is ReferralStatus.DRAFT
     assert referrals["ATENSI-LANSIA"].agency.code == "DINSOS-3204"
     assert referrals["ADMINDUK"].agency.code == "DUKCAPIL-3204"  # default "DUKCAPIL" serving 32.04
-    assert referrals["ADMINDUK"].prerequisite_of_id == referrals["PKH"].id
-    assert "Usia 60 tahun atau lebih: Usia" in referrals["ATENSI-LANSIA"].reason
-    assert "terpenuhi" in referrals["ATENSI-LANSIA"].reason
+    assert all(r.person_id == me for r in referrals.values())
+    assert "jadi syarat “Usia 60 tahun atau lebih” terpenuhi." in referrals["ATENSI-LANSIA"].reason
+    assert "agar PKH, PBI-JK, BPNT dan RUTILAHU dapat diusulkan." in referrals["ADMINDUK"].reason
     audits = db.session.scalar(
         sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "referral.draft")
     )
-    assert audits == 3
+    assert audits == 2
 
 
 def test_adding_a_service_by_hand_needs_a_reason(client, auth, world):
@@ -113,7 +124,7 @@ def test_nothing_chosen_is_refused_and_a_second_identical_referral_too(client, a
     auth.login("desk.a")
     empty = auth.post(f"/cases/{case.id}/route", {"manual_need_id": str(lansia)})
     assert "Pilih minimal satu layanan" in empty.get_data(as_text=True)
-    choice = {"choose": f"{lansia}:ATENSI-LANSIA:", "manual_need_id": str(lansia)}
+    choice = {"choose": f"{lansia}:ATENSI-LANSIA:{case.reporter_id}", "manual_need_id": str(lansia)}
     assert auth.post(f"/cases/{case.id}/route", choice).status_code == 302
     again = auth.post(f"/cases/{case.id}/route", choice)
     assert again.status_code == 200 and "sudah ada" in again.get_data(as_text=True)

@@ -146,11 +146,14 @@ def load_catalog(path: Path | str = DEFAULT_PATH, *, keep_edited: bool = False) 
         svc.sla_respond_days, svc.sla_resolve_days = row.get("sla", [3, 14])
         svc.needs_nik = bool(row.get("needs_nik", False))
         svc.urgent = bool(row.get("urgent", False))
+        svc.screen = bool(row.get("screen", True))
         svc.default_agency_code = row.get("agency")
         svc.combine = Combine(row.get("combine", "all"))
         _replace_criteria(
             svc, [(c["name"].strip(), c["expression"].strip()) for c in row.get("criteria", [])]
         )
+        for criterion, c in zip(svc.criteria, row.get("criteria", []), strict=True):
+            criterion.name_en = c.get("name_en")
         db.session.flush()
         record_changes("service", svc, svc.code, before, service_fields(svc), actor=None)
     db.session.flush()
@@ -183,11 +186,14 @@ def service_specs(data: dict[str, Any]) -> list[Any]:
             code=row["code"],
             name=row["name"],
             needs=tuple(row.get("needs", [])),
-            criteria=tuple(CriterionSpec(c["name"], c["expression"]) for c in row.get("criteria", [])),
+            criteria=tuple(
+                CriterionSpec(c["name"], c["expression"], c.get("name_en")) for c in row.get("criteria", [])
+            ),
             combine=row.get("combine", "all"),
             urgent=bool(row.get("urgent", False)),
             needs_nik=bool(row.get("needs_nik", False)),
             default_agency_code=row.get("agency"),
+            screen=bool(row.get("screen", True)),
         )
         for row in data["services"]
     ]

@@ -105,6 +105,8 @@ class Service(Model):
     sla_respond_days: Mapped[int] = mapped_column(default=3)
     sla_resolve_days: Mapped[int] = mapped_column(default=14)
     needs_nik: Mapped[bool] = mapped_column(default=False)
+    # Offered by household screening besides the named needs (slrt.routing.engine.route).
+    screen: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     urgent: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     default_agency_code: Mapped[str | None] = mapped_column(sa.String(40))
@@ -136,6 +138,7 @@ class Criterion(Model):
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(sa.String(160))
+    name_en: Mapped[str | None] = mapped_column(sa.String(160))  # how an English reader sees it
     expression: Mapped[str] = mapped_column(sa.Text)
 
     service = relationship(Service, back_populates="criteria")

@@ -32,6 +32,14 @@ class Schooling(enum.StrEnum):
     FINISHED = "finished"  # finished 12 years of school
 
 
+class BirthPrecision(enum.StrEnum):
+    """How much of the birth date is known: elderly people often know only the year."""
+
+    DAY = "day"
+    YEAR = "year"  # birth_date holds 1 July of that year
+    ABOUT = "about"  # "about" that year (slrt.routing.facts.ABOUT_YEARS either side)
+
+
 class Relationship(enum.StrEnum):
     HEAD = "head"
     SPOUSE = "spouse"
@@ -160,6 +168,10 @@ class Person(Model):
     # Lower-cased, accent-free copy of the name for searching (see intake.services).
     name_search: Mapped[str] = mapped_column(sa.String(160), index=True, default="")
     birth_date: Mapped[date | None]
+    # None or DAY: the exact date; YEAR/ABOUT: only the year is known (ages become intervals).
+    birth_precision: Mapped[BirthPrecision | None] = mapped_column(
+        enum_column(BirthPrecision, "birth_precision")
+    )
     sex: Mapped[Sex | None] = mapped_column(enum_column(Sex, "sex"))
     phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     email: Mapped[str | None] = mapped_column(sa.String(254))  # online reporters may leave one

@@ -15,7 +15,7 @@ from slrt.accounts.services import ValidationFailed
 from slrt.core.audit import audit
 from slrt.directory.models import Agency, Service
 from slrt.extensions import db
-from slrt.intake.models import Case, CaseStatus
+from slrt.intake.models import Case, CaseStatus, Need
 from slrt.referrals.models import CLOSED_STATUSES, Referral, ReferralEvent, ReferralStatus
 
 
@@ -30,6 +30,10 @@ class Selection:
     manual: bool = False
 
 
+def _person_of(case: Case, need: Need) -> int | None:
+    return need.person_id or case.reporter_id
+
+
 def create_draft_referrals(
     case: Case,
     selections: list[Selection],
@@ -40,6 +44,8 @@ def create_draft_referrals(
 
     Agency and urgency come from the directory, never from the form: `agency_code_for(service
     code, village code)` is the routing's answer (slrt.routing.services.agency_suggester).
+    Never twice: a service with an open referral for the same person, in any case, is refused
+    (and the database's partial unique index refuses the second of two submits made at once).
     An ADMINDUK referral chosen as a prerequisite points at the referral of the service it
     unlocks (created in the same batch, or already open on the case). Raises ValidationFailed
     with every problem.
@@ -56,12 +62,16 @@ def create_draft_referrals(
         if codes
         else {}
     )
+    people = {_person_of(case, n) for n in needs.values()} - {None}
     open_pairs = {
-        (r.need_id, r.service_id)
-        for r in db.session.scalars(sa.select(Referral).where(Referral.case_id == case.id))
-        if r.status not in CLOSED_STATUSES
+        (person_id, service_id)
+        for person_id, service_id in db.session.execute(
+            sa.select(Referral.person_id, Referral.service_id).where(
+                Referral.person_id.in_(people), Referral.status.not_in(CLOSED_STATUSES)
+            )
+        )
     }
-    seen: set[tuple[int, str]] = set()
+    seen: set[tuple[int | None, str]] = set()
     for sel in selections:
         service = services.get(sel.service_code)
         if sel.need_id not in needs:
@@ -76,7 +86,8 @@ def create_draft_referrals(
             errors.setdefault("reason", []).append(
                 _("Tulis alasan untuk layanan %(c)s yang ditambahkan manual.", c=service.code)
             )
-        if (sel.need_id, service.id) in open_pairs or (sel.need_id, service.code) in seen:
+        person_id = _person_of(case, needs[sel.need_id])
+        if (person_id, service.id) in open_pairs or (person_id, service.code) in seen:
             errors.setdefault(None, []).append(
                 _(
                     "Rujukan %(c)s untuk kebutuhan %(n)s sudah ada.",
@@ -84,7 +95,7 @@ def create_draft_referrals(
                     n=needs[sel.need_id].category.name,
                 )
             )
-        seen.add((sel.need_id, service.code))
+        seen.add((person_id, service.code))
     if errors:
         raise ValidationFailed(errors)
     created: list[Referral] = []
@@ -101,6 +112,7 @@ def create_draft_referrals(
         referral = Referral(
             case_id=case.id,
             need_id=sel.need_id,
+            person_id=_person_of(case, needs[sel.need_id]),
             service_id=service.id,
             agency_id=agency.id if agency else None,
             office_id=case.office_id,
@@ -110,10 +122,18 @@ def create_draft_referrals(
             reason=reason or None,
             created_by_id=getattr(actor, "id", None),
         )
-        db.session.add(referral)
         created.append(referral)
         by_service.setdefault(service.code, referral)
-    db.session.flush()
+    try:
+        # A savepoint, so the loser of two submits at once gets the same message as above.
+        with db.session.begin_nested():
+            db.session.add_all(created)
+    except sa.exc.IntegrityError as exc:
+        if "uq_referrals_open_person_service" not in str(exc.orig) and "person_id" not in str(exc.orig):
+            raise
+        raise ValidationFailed(
+            {None: [_("Layanan ini sudah dirujuk untuk warga yang sama; muat ulang halaman.")]}
+        ) from exc
     for sel, referral in zip(selections, created, strict=True):
         if sel.prerequisite_of:
             target = by_service.get(sel.prerequisite_of) or db.session.scalar(

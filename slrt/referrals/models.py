@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -38,6 +39,7 @@ REFERRAL_STATUS_LABELS = {
 }
 
 CLOSED_STATUSES = frozenset({ReferralStatus.RESOLVED, ReferralStatus.REJECTED, ReferralStatus.CANCELLED})
+OPEN_PREDICATE = "person_id IS NOT NULL AND status NOT IN ('resolved', 'rejected', 'cancelled')"
 # Whose clock runs: the agency must answer while SENT, and finish while ACCEPTED or IN_PROGRESS.
 RESPOND_CLOCK: tuple[ReferralStatus, ...] = (ReferralStatus.SENT,)
 RESOLVE_CLOCK: tuple[ReferralStatus, ...] = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
@@ -96,6 +98,9 @@ class Referral(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    # The person the referral concerns (the need's person, else the case's reporter), kept by
+    # the before_insert hook below: one open referral per person and service, in any case.
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), index=True)
     agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
     office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"), index=True)
@@ -157,6 +162,16 @@ class Referral(Model):
         # The agency inbox in its display order (urgent first, then most recently changed): the
         # first page is read straight off this index, whatever the agency's volume.
         sa.Index("ix_referrals_agency_inbox", "agency_id", "urgent", "updated_at", "id"),
+        # Never twice: one open referral per person and service (issue 16), so two submits of
+        # the same route page at once make one. Closed statuses as in CLOSED_STATUSES.
+        sa.Index(
+            "uq_referrals_open_person_service",
+            "person_id",
+            "service_id",
+            unique=True,
+            postgresql_where=sa.text(OPEN_PREDICATE),
+            sqlite_where=sa.text(OPEN_PREDICATE),
+        ),
         # Scope filters (village or village prefix) on PostgreSQL; see intake.models.Household.
         sa.Index(
             "ix_referrals_village_prefix",
@@ -231,3 +246,24 @@ class ReferralBreach(Model):
     referral = relationship(Referral)
 
     __table_args__ = (sa.UniqueConstraint("referral_id", "kind", "due", name="uq_referral_breaches_once"),)
+
+
+@sa.event.listens_for(Referral, "before_insert")
+def _keep_person_id(_mapper: Any, connection: Any, referral: Referral) -> None:
+    """Every writer of a referral records whom it concerns (as Person keeps name_search)."""
+    if referral.person_id is not None:
+        return
+    need = referral.__dict__.get("need")
+    if need is not None and need.person_id is not None:
+        referral.person_id = need.person_id
+        return
+    need_id = referral.need_id if referral.need_id is not None else getattr(need, "id", None)
+    if need_id is None:
+        return
+    from slrt.intake.models import Case, Need
+
+    referral.person_id = connection.scalar(
+        sa.select(sa.func.coalesce(Need.person_id, Case.reporter_id))
+        .join(Case, Need.case_id == Case.id)
+        .where(Need.id == need_id)
+    )

@@ -315,11 +315,14 @@ def mark_citizen_informed(referral: Referral, actor: User, expected_version: int
 
 
 def _sync_case(case: Case, now: datetime) -> None:
-    """A case is open while one of its referrals is open, closed with a summary when all are."""
+    """A case is open while one of its referrals is open, or one of its needs has no answer yet
+    (slrt.referrals.needs_state); closed with a summary when every need has one."""
+    from slrt.referrals.needs_state import every_need_answered
+
     referrals = db.session.scalars(sa.select(Referral).where(Referral.case_id == case.id)).all()
     if not referrals:
         return
-    if all(r.status in CLOSED_STATUSES for r in referrals):
+    if all(r.status in CLOSED_STATUSES for r in referrals) and every_need_answered(case, referrals):
         lines = []
         for r in referrals:
             result = OUTCOME_LABELS[Outcome(r.outcome)] if r.outcome else REFERRAL_STATUS_LABELS[r.status]

@@ -2,7 +2,13 @@
 
 Any fact may be null (unknown). `person.nik` null means the person has no NIK (that is what the
 desk records); send `person.has_nik: null` as well when it simply has not been asked yet. A
-malformed request answers 400 with every problem found, never 500.
+member's NIK is unknown unless its `has_nik` says. A malformed request answers 400 with every
+problem found, never 500.
+
+Besides the named needs, every screened service is judged for every household member
+(`basis: "household"`, `person`: the member's index); a prerequisite (ADMINDUK) comes once per
+person with `prerequisite_of`; the services it unlocks carry `waits_for`. With `person_id` (a
+person in the caller's scope), `already_referred` names that person's open referral of a service.
 """
 
 from __future__ import annotations
@@ -11,21 +17,25 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 
 from slrt.api.auth import api_error, limited, token_required
+from slrt.core.access import visible
 from slrt.core.workdays import local_today
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
+from slrt.intake.models import Person
 from slrt.regions.models import LEVEL_VILLAGE, Region
 from slrt.routing import engine, reasons
 from slrt.routing.facts import HouseholdData, PersonData, build_facts
+from slrt.routing.household import open_referrals
 from slrt.routing.services import load_directory
 
 bp = limited(Blueprint("routing_api", __name__, url_prefix="/api/v1"))
 
 DISABILITIES = ("none", "mild", "moderate", "severe")
+PRECISIONS = ("day", "year", "about")
 MAX_MEMBERS = 50
 
 
@@ -84,6 +94,18 @@ def _person(obj: Any, where: str, problems: _Problems, with_nik: bool) -> Person
         person.disability = disability
     in_school = _bool(obj, "in_school", where, problems)
     person.schooling = None if in_school is None else "in_school" if in_school else "not_in_school"
+    precision = obj.get("birth_precision")
+    if precision is not None and precision not in PRECISIONS:
+        problems.add(
+            f"{where}.birth_precision",
+            _("Ketelitian tanggal lahir harus salah satu dari: %(v)s.", v=", ".join(PRECISIONS)),
+        )
+    else:
+        person.birth_precision = precision
+    if not with_nik:
+        # Members carry no NIK in the request: unknown unless `has_nik` says.
+        person.has_nik = _bool(obj, "has_nik", where, problems)
+        person.nik_known = person.has_nik is not None
     if with_nik:
         nik = obj.get("nik")
         if nik is not None and not isinstance(nik, str):
@@ -152,7 +174,12 @@ def parse_request(body: Any) -> tuple[dict[str, Any], _Problems]:
                     problems.add(f"household.members[{i}]", _("Anggota keluarga tidak boleh null."))
                 elif member is not None:
                     members.append(member)
+    person_id = body.get("person_id")
+    if person_id is not None and (isinstance(person_id, bool) or not isinstance(person_id, int)):
+        problems.add("person_id", _("Harus bilangan bulat (id warga) atau null."))
+        person_id = None
     return {
+        "person_id": person_id,
         "village_code": village,
         "needs": needs,
         "person": person,
@@ -162,19 +189,25 @@ def parse_request(body: Any) -> tuple[dict[str, Any], _Problems]:
     }, problems
 
 
-def suggestion_json(s: engine.Suggestion) -> dict[str, Any]:
+def suggestion_json(s: engine.Suggestion, referred: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "need": s.need,
+        "basis": s.basis,
+        "person": s.person,
         "service_code": s.service.code,
         "service_name": s.service.name,
         "agency": {"code": s.agency.code, "name": s.agency.name} if s.agency else None,
         "result": s.result,
         "urgent": s.urgent,
-        "prerequisite_of": s.prerequisite_of,
+        "received": s.received,
+        "prerequisite_of": list(s.prerequisite_of),
+        "waits_for": list(s.waits_for),
+        "already_referred": (referred or {}).get(s.service.code) if s.person == engine.SELF else None,
         "missing": list(s.missing),
+        "reasons": [reasons.render(r) for r in reasons.suggestion_reasons(s)],
         "criteria": [
             {
-                "name": c.name,
+                "name": reasons.criterion_label(c),
                 "result": c.result,
                 "missing": list(c.missing),
                 "reason": reasons.criterion_reason(c),
@@ -191,17 +224,35 @@ def suggest() -> Any:
     parsed, problems = parse_request(body)
     if problems:
         return api_error(400, _("Permintaan tidak valid."), problems)
-    facts = build_facts(
-        parsed["person"],
-        parsed["household"],
-        parsed["members"],
-        today=local_today(),
-        data_update_requested=parsed["data_update_requested"],
-    )
-    result = engine.suggest(load_directory(), parsed["needs"], facts, parsed["village_code"])
+    referred: dict[str, Any] = {}
+    if parsed["person_id"] is not None:
+        known = db.session.scalar(
+            visible(Person, g.api_user).with_only_columns(Person.id).where(Person.id == parsed["person_id"])
+        )
+        if known is None:
+            return api_error(404, _("Warga tidak ditemukan."))
+        referred = {
+            code: {"status": r.status.value, "referral_id": r.id}
+            for (_pid, code), r in open_referrals([known]).items()
+        }
+    today = local_today()
+    person, household, members = parsed["person"], parsed["household"], parsed["members"]
+    update = parsed["data_update_requested"]
+    facts = build_facts(person, household, members, today=today, data_update_requested=update)
+    member_facts = [
+        build_facts(
+            member,
+            household,
+            ([person] if person is not None else []) + members[:i] + members[i + 1 :],
+            today=today,
+            data_update_requested=update,
+        )
+        for i, member in enumerate(members)
+    ]
+    result = engine.suggest(load_directory(), parsed["needs"], facts, parsed["village_code"], member_facts)
     return jsonify(
         {
-            "suggestions": [suggestion_json(s) for s in result.suggestions],
+            "suggestions": [suggestion_json(s, referred) for s in result.suggestions],
             "warnings": [reasons.warning_text(w, parsed["village_code"]) for w in result.warnings],
         }
     )
@@ -216,6 +267,12 @@ _PERSON: dict[str, Any] = {
         "pregnant": _NULLABLE_BOOL,
         "disability": {"enum": [*DISABILITIES, None]},
         "in_school": _NULLABLE_BOOL,
+        "birth_precision": {
+            "enum": [*PRECISIONS, None],
+            "description": "year / about: only the birth year is known (about: give or take a few"
+            " years); ages become intervals and a criterion they cannot settle is unknown",
+        },
+        "has_nik": {**_NULLABLE_BOOL, "description": "null: not asked yet"},
     },
 }
 OPENAPI_SCHEMAS = {
@@ -233,6 +290,10 @@ OPENAPI_SCHEMAS = {
         "required": ["village_code", "needs"],
         "properties": {
             "village_code": {"type": "string", "example": "32.04.05.2001"},
+            "person_id": {
+                "type": ["integer", "null"],
+                "description": "a known person in the caller's scope (else 404): fills already_referred",
+            },
             "needs": {"type": "array", "minItems": 1, "items": {"type": "string"}, "example": ["lansia"]},
             "person": {"$ref": "#/components/schemas/RoutingPerson"},
             "household": {
@@ -271,11 +332,37 @@ OPENAPI_SCHEMAS = {
             "agency",
             "result",
             "urgent",
+            "basis",
+            "person",
             "prerequisite_of",
+            "waits_for",
+            "already_referred",
             "criteria",
         ],
         "properties": {
-            "need": {"type": "string"},
+            "need": {"type": ["string", "null"], "description": "the named need; null for a household find"},
+            "basis": {
+                "enum": ["need", "household"],
+                "description": "need: answers a named need; household: found by screening every member",
+            },
+            "person": {
+                "oneOf": [{"const": "self"}, {"type": "integer", "minimum": 0}],
+                "description": "self: the request's person; N: household.members[N]",
+            },
+            "received": {"type": "boolean", "description": "the household already receives it"},
+            "waits_for": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "prerequisite services this one waits for (ADMINDUK without a NIK); judged as"
+                " if the prerequisite were met",
+            },
+            "already_referred": {
+                "type": ["object", "null"],
+                "required": ["status", "referral_id"],
+                "properties": {"status": {"type": "string"}, "referral_id": {"type": "integer"}},
+                "description": "with person_id: that person's open referral of this service",
+            },
+            "reasons": {"type": "array", "items": {"type": "string"}, "description": "sentences"},
             "service_code": {"type": "string"},
             "service_name": {"type": "string"},
             "agency": {
@@ -284,7 +371,11 @@ OPENAPI_SCHEMAS = {
             },
             "result": {"enum": ["eligible", "not_eligible", "unknown"]},
             "urgent": {"type": "boolean"},
-            "prerequisite_of": {"type": ["string", "null"]},
+            "prerequisite_of": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "services waiting for this one (one prerequisite per person)",
+            },
             "missing": {"type": "array", "items": {"type": "string"}},
             "criteria": {"type": "array", "items": {"$ref": "#/components/schemas/RoutingCriterion"}},
         },
@@ -320,6 +411,10 @@ OPENAPI_PATHS = {
                 },
                 "400": {
                     "description": "Malformed request: every problem, as {field, message}",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+                "404": {
+                    "description": "person_id missing or outside the caller's scope",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                 },
                 "401": {

@@ -5,7 +5,9 @@ fact in `FACT_TYPES` is always present in the result; an unknown fact is None (n
 the engine then decides whether it could change the outcome.
 
 Facts about the person (the one the need concerns):
-    age (whole years on `today`), sex ('L'/'P'), has_nik, pregnant, disability
+    age (whole years on `today`; an `Interval` when only the birth year, or "about" a year,
+    is known: born in 1956 is 69-70 in 2026, so "age >= 60" is known and "age >= 70" is not),
+    finished_school (finished 12 years of school), sex ('L'/'P'), has_nik, pregnant, disability
     ('none'/'mild'/'moderate'/'severe'), in_school (True/False; None when not of school age
     or not known).
 Facts about the household:
@@ -54,6 +56,7 @@ FACT_TYPES: dict[str, Any] = {
     "pregnant": T.BOOLEAN,
     "disability": T.STRING,
     "in_school": T.BOOLEAN,
+    "finished_school": T.BOOLEAN,
     "in_dtsen": T.BOOLEAN,
     "desil": T.FLOAT,
     "programmes": T.ARRAY(T.STRING),
@@ -72,8 +75,42 @@ FACT_DOMAINS: dict[str, tuple[Any, ...]] = {
     "desil": tuple(range(1, 11)),
 }
 
+# Facts of the person rather than the household: a service whose criteria read one is judged
+# for each household member in screening.
+PERSON_FACTS = frozenset({"age", "sex", "has_nik", "pregnant", "disability", "in_school", "finished_school"})
+
 SCHOOL_AGE = (6, 21)
 PREGNANCY_AGE = (10, 55)
+# "Born about 1950": the desk's estimate, taken as this many years either side (*default*).
+ABOUT_YEARS = 3
+PRECISION_DAY, PRECISION_YEAR, PRECISION_ABOUT = "day", "year", "about"
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A fact known to lie between `low` and `high` (inclusive) but not exactly: the engine
+    tries only values inside it, so a criterion the whole interval settles is known."""
+
+    low: int
+    high: int
+
+    def __str__(self) -> str:
+        return f"{self.low}-{self.high}"
+
+
+def between(value: Any, low: int | None, high: int | None) -> bool | None:
+    """Is `value` (a number, an Interval or None) within [low, high]? Kleene: None when an
+    interval straddles a bound or the value is unknown."""
+    if value is None:
+        return None
+    lo, hi = (value.low, value.high) if isinstance(value, Interval) else (value, value)
+    inside_lo = low is None or lo >= low
+    inside_hi = high is None or hi <= high
+    if inside_lo and inside_hi:
+        return True
+    if (low is not None and hi < low) or (high is not None and lo > high):
+        return False
+    return None
 
 
 @dataclass
@@ -88,6 +125,7 @@ class PersonData:
     schooling: str | None = None  # in_school / not_in_school / finished
     has_nik: bool | None = None  # overrides `nik` when given
     nik_known: bool = True  # False: not asked yet, so has_nik is unknown
+    birth_precision: str | None = None  # day (default) / year / about
 
 
 @dataclass
@@ -107,6 +145,21 @@ def _age(birth: date | None, today: date) -> int | None:
     if birth is None:
         return None
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def age_of(person: Any, today: date) -> int | Interval | None:
+    """Whole years on `today`; an Interval when only the birth year (or "about" a year) is known."""
+    birth = getattr(person, "birth_date", None)
+    if birth is None:
+        return None
+    precision = _value(person, "birth_precision")
+    if precision not in (PRECISION_YEAR, PRECISION_ABOUT):
+        return _age(birth, today)
+    spread = ABOUT_YEARS if precision == PRECISION_ABOUT else 0
+    # Born some day of year Y: today.year - Y - 1 (birthday still to come) up to today.year - Y.
+    low = max(0, today.year - (birth.year + spread) - 1)
+    high = max(0, today.year - (birth.year - spread))
+    return Interval(low, high) if low != high else low
 
 
 def _count(people: list[Any], test: Any) -> int | None:
@@ -136,7 +189,7 @@ def build_facts(
     facts: dict[str, Any] = dict.fromkeys(FACT_TYPES)
     facts["data_update_requested"] = data_update_requested
     if person is not None:
-        age = _age(getattr(person, "birth_date", None), today)
+        age = age_of(person, today)
         facts["age"] = age
         facts["sex"] = _value(person, "sex")
         has_nik = getattr(person, "has_nik", None)
@@ -148,6 +201,7 @@ def build_facts(
         facts["disability"] = _value(person, "disability")
         schooling = _value(person, "schooling")
         facts["in_school"] = None if schooling is None else schooling == "in_school"
+        facts["finished_school"] = None if schooling is None else schooling == "finished"
     if household is not None:
         facts["in_dtsen"] = getattr(household, "in_dtsen", None)
         facts["desil"] = getattr(household, "desil", None)
@@ -165,38 +219,30 @@ def build_facts(
     return facts
 
 
-def _pregnant(person: Any, age: int | None) -> bool | None:
+def _pregnant(person: Any, age: int | Interval | None) -> bool | None:
     pregnant = getattr(person, "pregnant", None)
     if pregnant is not None:
         return bool(pregnant)
     sex = _value(person, "sex")
     if sex == "L":
         return False
-    if age is not None and not PREGNANCY_AGE[0] <= age <= PREGNANCY_AGE[1]:
+    if between(age, *PREGNANCY_AGE) is False:
         return False
     return None
 
 
 def _counts(people: list[Any], today: date) -> dict[str, int | None]:
-    def age(p: Any) -> int | None:
-        return _age(getattr(p, "birth_date", None), today)
+    def age(p: Any) -> int | Interval | None:
+        return age_of(p, today)
 
     def age_test(low: int, high: int | None = None) -> Any:
-        def test(p: Any) -> bool | None:
-            a = age(p)
-            if a is None:
-                return None
-            return a >= low and (high is None or a <= high)
-
-        return test
+        return lambda p: between(age(p), low, high)
 
     def school_age_with(schoolings: tuple[str, ...]) -> Any:
         def test(p: Any) -> bool | None:
-            a = age(p)
-            if a is None:
-                return None
-            if not SCHOOL_AGE[0] <= a <= SCHOOL_AGE[1]:
-                return False
+            in_age = between(age(p), *SCHOOL_AGE)
+            if in_age is not True:
+                return in_age
             schooling = _value(p, "schooling")
             return None if schooling is None else schooling in schoolings
 

@@ -73,12 +73,13 @@ def build_directory() -> engine.Directory:
                 code=s.code,
                 name=s.name,
                 needs=tuple(s.needs or ()),
-                criteria=tuple(engine.CriterionSpec(c.name, c.expression) for c in s.criteria),
+                criteria=tuple(engine.CriterionSpec(c.name, c.expression, c.name_en) for c in s.criteria),
                 combine=s.combine.value,
                 urgent=s.urgent,
                 needs_nik=s.needs_nik,
                 default_agency_code=s.default_agency_code,
                 active=s.active,
+                screen=s.screen,
             )
             for s in services
         ],
@@ -89,15 +90,22 @@ def build_directory() -> engine.Directory:
 
 @dataclass
 class CaseSuggestion:
-    """One engine suggestion tied to the case's Need row; `key` identifies it in the form."""
+    """One engine suggestion tied to the case: the Need row it answers (None for a household
+    find) and the person it concerns; `key` identifies it in the form."""
 
-    need: Need
+    need: Need | None
     suggestion: engine.Suggestion
+    person: Person | None = None
 
     @property
     def key(self) -> str:
-        s = self.suggestion
-        return f"{self.need.id}:{s.service.code}:{s.prerequisite_of or ''}"
+        need_id = self.need.id if self.need is not None else ""
+        person_id = self.person.id if self.person is not None else ""
+        return f"{need_id}:{self.suggestion.service.code}:{person_id}"
+
+    @property
+    def basis(self) -> str:
+        return self.suggestion.basis
 
 
 @dataclass
@@ -105,6 +113,14 @@ class CaseRouting:
     suggestions: list[CaseSuggestion]
     warnings: list[str]
     facts_by_person: dict[int | None, dict[str, Any]]
+
+    @property
+    def by_need(self) -> list[CaseSuggestion]:
+        return [cs for cs in self.suggestions if cs.basis == engine.BASIS_NEED]
+
+    @property
+    def household(self) -> list[CaseSuggestion]:
+        return [cs for cs in self.suggestions if cs.basis == engine.BASIS_HOUSEHOLD]
 
 
 def _facts_for(person: Person | None, today: date, update_requested: bool | None) -> dict[str, Any]:
@@ -120,40 +136,45 @@ def _facts_for(person: Person | None, today: date, update_requested: bool | None
 def suggest_for_case(
     case: Case, directory: engine.Directory | None = None, today: date | None = None
 ) -> CaseRouting:
-    """Suggestions for every need of the case, each need judged on the facts of the person it
-    concerns (the reporter when none is named)."""
+    """Suggestions for every need of the case, each judged on the facts of the person it
+    concerns (the reporter when none is named), then household screening of every member of
+    the reporter's household ("no wrong door"), one prerequisite per person."""
     directory = directory or load_directory()
     today = today or local_today()
-    groups: dict[int | None, list[Need]] = {}
+    people: dict[int | None, Person | None] = {}
+    needs_of: dict[int | None, list[Need]] = {}
+    reporter = case.reporter
+    people[reporter.id if reporter else None] = reporter
     for need in case.needs:
-        person = need.person or case.reporter
-        groups.setdefault(person.id if person else None, []).append(need)
+        person = need.person or reporter
+        people.setdefault(person.id if person else None, person)
+        needs_of.setdefault(person.id if person else None, []).append(need)
+    household = reporter.household if reporter is not None else case.household
+    for member in household.members if household is not None else ():
+        people.setdefault(member.id, member)
     # Asking for a DTSEN update is itself the request the DTSEN-USULAN criterion looks for.
     update_requested = True if any(n.category_code == "dtsen.daftar" for n in case.needs) else None
-    suggestions: list[CaseSuggestion] = []
-    warnings: list[str] = []
-    facts_by_person: dict[int | None, dict[str, Any]] = {}
-    for person_id, needs in groups.items():
-        person = db.session.get(Person, person_id) if person_id else None
-        facts = _facts_for(person, today, update_requested)
-        facts_by_person[person_id] = facts
-        by_code: dict[str, Need] = {}
+    facts_by_person = {pid: _facts_for(p, today, update_requested) for pid, p in people.items()}
+    first_need: dict[tuple[int | None, str], Need] = {}
+    for pid, needs in needs_of.items():
         for need in needs:
-            by_code.setdefault(need.category_code, need)
-        result = engine.suggest(directory, list(by_code), facts, case.village_code)
-        suggestions.extend(CaseSuggestion(by_code[s.need], s) for s in result.suggestions)
-        for warning in result.warnings:
-            text = reasons.warning_text(warning, case.village_code)
-            if text not in warnings:
-                warnings.append(text)
-    position = {id(s): i for i, s in enumerate(suggestions)}
-    suggestions.sort(
-        key=lambda cs: (
-            not cs.suggestion.urgent,
-            engine.RESULT_ORDER[cs.suggestion.result],
-            position[id(cs)],
+            first_need.setdefault((pid, need.category_code), need)
+    subjects = [
+        engine.Subject(pid, facts_by_person[pid], [n.category_code for n in needs_of.get(pid, [])])
+        for pid in people
+    ]
+    result = engine.route(directory, subjects, case.village_code)
+    suggestions = [
+        CaseSuggestion(
+            first_need.get((s.person, s.need)) if s.need is not None else None, s, people[s.person]
         )
-    )
+        for s in result.suggestions
+    ]
+    warnings: list[str] = []
+    for warning in result.warnings:
+        text = reasons.warning_text(warning, case.village_code)
+        if text not in warnings:
+            warnings.append(text)
     return CaseRouting(suggestions, warnings, facts_by_person)
 
 

@@ -18,9 +18,11 @@ from slrt.directory.models import Service
 from slrt.extensions import db
 from slrt.intake.models import Case, CaseStatus
 from slrt.referrals.drafts import Selection, create_draft_referrals
+from slrt.referrals.models import Referral
 from slrt.routing import reasons
 from slrt.routing.forms import RouteForm
-from slrt.routing.services import agency_suggester, suggest_for_case
+from slrt.routing.household import need_for_find, open_referrals
+from slrt.routing.services import CaseRouting, agency_suggester, suggest_for_case
 
 bp = Blueprint("routing", __name__)
 
@@ -40,18 +42,23 @@ def case_route(case_id: int) -> Any:
     ]
     chosen = set(request.form.getlist("choose"))
     errors: list[str] = []
+    referred = _referred(routing)
     if form.validate_on_submit():
         by_key = {cs.key: cs for cs in routing.suggestions}
-        selections = [
-            Selection(
-                need_id=by_key[key].need.id,
-                service_code=by_key[key].suggestion.service.code,
-                reason=reasons.summary(by_key[key].suggestion),
-                prerequisite_of=by_key[key].suggestion.prerequisite_of,
+        selections = []
+        for key in request.form.getlist("choose"):
+            cs = by_key.get(key)
+            if cs is None or cs.suggestion.waits_for or cs.suggestion.received:
+                continue  # a waiting service is referred from "Tindak lanjut" once its prerequisite is met
+            need = cs.need or need_for_find(case, cs.person, cs.suggestion.service.needs)
+            selections.append(
+                Selection(
+                    need_id=need.id,
+                    service_code=cs.suggestion.service.code,
+                    reason=reasons.summary(cs.suggestion),
+                    prerequisite_of=next(iter(cs.suggestion.prerequisite_of), None),
+                )
             )
-            for key in request.form.getlist("choose")
-            if key in by_key
-        ]
         if form.manual_service.data:
             selections.append(
                 Selection(
@@ -71,6 +78,8 @@ def case_route(case_id: int) -> Any:
                     target.errors = list(target.errors) + messages
                 else:
                     errors.extend(messages)
+            routing = suggest_for_case(case)
+            referred = _referred(routing)
         else:
             flash(
                 ngettext("%(num)d draf rujukan dibuat.", "%(num)d draf rujukan dibuat.", len(created)),
@@ -78,7 +87,14 @@ def case_route(case_id: int) -> Any:
             )
             return redirect(url_for("intake.case_detail", case_id=case.id))
     elif request.method == "GET":
-        chosen = {cs.key for cs in routing.suggestions if cs.suggestion.result == "eligible"}
+        chosen = {
+            cs.key
+            for cs in routing.by_need
+            if cs.suggestion.result == "eligible"
+            and not cs.suggestion.waits_for
+            and not cs.suggestion.received
+            and cs.key not in referred
+        }
     return render_template(
         "routing/route.html",
         case=case,
@@ -87,5 +103,22 @@ def case_route(case_id: int) -> Any:
         chosen=chosen,
         errors=errors,
         reasons=reasons,
+        referred=referred,
+        fact_links=fact_links,
         is_open=case.status is CaseStatus.OPEN,
     )
+
+
+def _referred(routing: CaseRouting) -> dict[str, Referral]:
+    """Suggestion key -> the open referral of that person and service, in any case."""
+    open_by = open_referrals(cs.person.id for cs in routing.suggestions if cs.person is not None)
+    return {
+        cs.key: open_by[(cs.person.id, cs.suggestion.service.code)]
+        for cs in routing.suggestions
+        if cs.person is not None and (cs.person.id, cs.suggestion.service.code) in open_by
+    }
+
+
+def fact_links(cs: Any, outcome: Any) -> list[dict[str, str]]:
+    """Links from an open criterion to the forms that record its missing facts."""
+    return []
