@@ -4,13 +4,13 @@ closes a case whose other needs were never referred."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from slrt.referrals.services import transition
 
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.referrals.models import Referral
 from slrt.referrals.models import ReferralStatus as S
 from slrt.referrals.needs_state import NeedState, need_states
+from slrt.referrals.transitions import transition
 from tests.factories import VILLAGE_A, make_case
 from tests.referral_factories import referral_in
 

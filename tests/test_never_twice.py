@@ -16,10 +16,17 @@ from slrt.accounts.services import ValidationFailed, issue_token
 from slrt.directory.catalog import load_catalog
 from slrt.extensions import db
 from slrt.intake import models as m
+from slrt.referrals import drafts
+from slrt.referrals.drafts import Selection
 from slrt.referrals.models import Referral, ReferralStatus
-from slrt.routing.services import Selection, create_draft_referrals
+from slrt.routing.services import agency_suggester
 from tests import factories
 from tests.factories import VILLAGE_A, make_case, make_person
+
+
+def create_draft_referrals(case, selections, actor):
+    """The route page's call: agencies named by the routing table."""
+    return drafts.create_draft_referrals(case, selections, actor, agency_suggester())
 
 
 def widow_case(world, **kwargs) -> m.Case:
