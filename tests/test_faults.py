@@ -93,7 +93,7 @@ def _wait(predicate, seconds: float, what: str):
         value = predicate()
         if value:
             return value
-        time.sleep(0.1)
+        harness.pause(0.1)
     raise AssertionError(f"timed out waiting for {what}")
 
 
@@ -282,10 +282,10 @@ def test_postgresql_restart_errors_only_while_down_and_recovers_by_itself(tmp_pa
 
             thread = threading.Thread(target=load, daemon=True)
             thread.start()
-            time.sleep(1.5)
+            harness.pause(1.5)
             down = time.monotonic()
             pg.stop("fast")
-            time.sleep(2)
+            harness.pause(2)
             pg.start()
             up = time.monotonic()
 
@@ -298,7 +298,7 @@ def test_postgresql_restart_errors_only_while_down_and_recovers_by_itself(tmp_pa
             except AssertionError:
                 raise AssertionError([(round(t - up, 1), p, st) for t, p, st in log[-15:]]) from None
             recovery = log[-6][0] - up
-            time.sleep(1)
+            harness.pause(1)
             stop.set()
             thread.join(20)
         finally:

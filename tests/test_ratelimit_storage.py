@@ -1,10 +1,10 @@
 """The in-process rate-limit storage counts like limits' own, without a thread per hit."""
 
 import threading
-import time
 
 from limits.storage import MemoryStorage, storage_from_string
 
+from bench.harness import pause
 from slrt.core.ratelimit import InlineExpiryMemoryStorage
 
 
@@ -19,7 +19,7 @@ def test_hits_add_up_within_the_window_and_reset_after_it():
     for _ in range(5):
         storage.incr("ip", expiry=0.2)
     assert storage.get("ip") == 5
-    time.sleep(0.25)
+    pause(0.25)
     assert storage.get("ip") == 0
 
 
@@ -35,7 +35,7 @@ def _threads_started_by(storage, hits: int) -> int:
     try:
         for _ in range(hits):
             storage.incr("ip", expiry=60)
-            time.sleep(0.05)  # hits further apart than limits' 10 ms cleanup timer
+            pause(0.05)  # hits further apart than limits' 10 ms cleanup timer
     finally:
         threading.Thread.start = original
     return len(started)
@@ -53,6 +53,6 @@ def test_limits_own_memory_storage_starts_threads_on_the_request_path():
 def test_expired_counters_are_cleaned_up_inline():
     storage = InlineExpiryMemoryStorage("slrt-memory://")
     storage.incr("old", expiry=0.01)
-    time.sleep(1.1)
+    pause(1.1)
     storage.incr("new", expiry=60)
     assert "old" not in storage.storage

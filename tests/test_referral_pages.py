@@ -4,11 +4,12 @@ with actions, stale forms, feedback on the case page and desk home, the letter P
 from __future__ import annotations
 
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.referrals.models import Referral
 from slrt.referrals.models import ReferralStatus as S
@@ -77,7 +78,7 @@ def test_agency_inbox_filters_and_hides_anonymous_reporters(client, auth, world)
     secret = make_case(reporter=make_person(name="Rahasia Sekali"), office=world.office_a, anonymous=True)
     hidden = referral_in(world, S.SENT, case=secret)
     hidden.urgent = True
-    late = referral_in(world, S.SENT, today=date(2026, 1, 5))
+    late = referral_in(world, S.SENT, today=local_today() - timedelta(days=40))  # the inbox uses the real day
     working = referral_in(world, S.IN_PROGRESS)
     db.session.commit()
     auth.login("dinsos")
@@ -191,10 +192,11 @@ def test_local_holidays_page(client, auth, world, who, status):
     auth.login(who)
     assert client.get("/admin/holidays").status_code == status
     if status == 200:
-        auth.post("/admin/holidays", {"day": "2026-12-28", "name": "Hari Jadi", "region_code": "32.04"})
+        year = local_today().year  # the page lists this year's holidays onwards
+        auth.post("/admin/holidays", {"day": f"{year}-12-28", "name": "Hari Jadi", "region_code": "32.04"})
         html = client.get("/admin/holidays").get_data(as_text=True)
         assert "Hari Jadi" in html
-        bad = auth.post("/admin/holidays", {"day": "2026-12-29", "name": "X", "region_code": "99.99"})
+        bad = auth.post("/admin/holidays", {"day": f"{year}-12-29", "name": "X", "region_code": "99.99"})
         assert "tidak dikenal" in bad.get_data(as_text=True)
         from slrt.core.workdays import LocalHoliday
 
