@@ -38,7 +38,7 @@ def serve(
     """Starts `gunicorn -c deploy/gunicorn.conf.py target` on a free loopback port; returns the
     process and its base URL once a worker answers. `log`: a file for its stderr (the app's log)."""
     port = free_port()
-    env = {**env, "SLRT_BIND": f"127.0.0.1:{port}", "SLRT_ACCESS_LOG": "", "SLRT_LOG_LEVEL": "warning"}
+    env = {**real_clock(env), "SLRT_BIND": f"127.0.0.1:{port}", "SLRT_ACCESS_LOG": "", "SLRT_LOG_LEVEL": "warning"}
     if workers:
         env["SLRT_WORKERS"] = str(workers)
     stderr = log.open("ab") if log is not None else None
@@ -63,6 +63,12 @@ def serve(
     raise RuntimeError(f"{target} did not start")
 
 
+def real_clock(env: dict[str, str]) -> dict[str, str]:
+    """`env` without libfaketime's preload: a server started by a test keeps the machine's clock
+    (its day does not matter to those tests, and libfaketime 0.9.10 breaks its sleeps)."""
+    return {k: v for k, v in env.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+
+
 def pause(seconds: float) -> None:
     """time.sleep that also works under libfaketime 0.9.10 with FAKETIME_DONT_FAKE_MONOTONIC=1 (how
     the suite proves it does not depend on the day): there time.sleep's clock_nanosleep on the
@@ -72,10 +78,12 @@ def pause(seconds: float) -> None:
 
 def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
+    deadline = time.monotonic() + 20
+    while proc.poll() is None and time.monotonic() < deadline:  # Popen.wait(timeout) sleeps
+        pause(0.1)
+    if proc.poll() is None:
         proc.kill()
+        proc.wait()
 
 
 @dataclass
@@ -291,6 +299,7 @@ def start_redis(port: int, folder: Path) -> subprocess.Popen:
             str(folder),
         ],
         stdout=subprocess.DEVNULL,
+        env=real_clock(dict(os.environ)),
     )
     deadline = time.monotonic() + 20
     while True:
