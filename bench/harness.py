@@ -38,7 +38,12 @@ def serve(
     """Starts `gunicorn -c deploy/gunicorn.conf.py target` on a free loopback port; returns the
     process and its base URL once a worker answers. `log`: a file for its stderr (the app's log)."""
     port = free_port()
-    env = {**real_clock(env), "SLRT_BIND": f"127.0.0.1:{port}", "SLRT_ACCESS_LOG": "", "SLRT_LOG_LEVEL": "warning"}
+    env = {
+        **real_clock(env),
+        "SLRT_BIND": f"127.0.0.1:{port}",
+        "SLRT_ACCESS_LOG": "",
+        "SLRT_LOG_LEVEL": "warning",
+    }
     if workers:
         env["SLRT_WORKERS"] = str(workers)
     stderr = log.open("ab") if log is not None else None

@@ -353,8 +353,7 @@ def test_redis_down_the_app_serves_with_a_warning_and_limits_return_with_redis(t
     finally:
         harness.stop(server)
         if redis is not None:
-            redis.terminate()
-            redis.wait(10)
+            harness.stop(redis)
 
 
 # --- the SMTP relay down for an hour ------------------------------------------------------------

@@ -31,8 +31,7 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
     port = harness.free_port()
     proc = harness.start_redis(port, tmp_path_factory.mktemp("redis"))
     yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(10)
+    harness.stop(proc)
 
 
 def _two_servers(tmp_path, storage: str) -> list[tuple[subprocess.Popen, str]]:
