@@ -33,7 +33,7 @@ from slrt.directory.models import NeedCategory, Office
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.intake.models import normalize_name
-from slrt.privacy.services import method_for, record_consent
+from slrt.privacy.consent import method_for, record_consent
 from slrt.regions.models import Region
 
 PROGRAMMES = ("PKH", "BPNT", "PBI-JK", "PIP")

@@ -41,8 +41,8 @@ from slrt.intake import models as m
 from slrt.intake import receipt as receipts
 from slrt.intake import services
 from slrt.intake.forms import FindForm, IntakeForm, SearchForm
+from slrt.privacy.consent import consent_withdrawn
 from slrt.privacy.consent_text import CURRENT_VERSION, purpose_text
-from slrt.privacy.services import consent_withdrawn
 from slrt.referrals.models import Referral
 
 bp = Blueprint("intake", __name__)
