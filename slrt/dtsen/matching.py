@@ -22,7 +22,7 @@ from slrt.core.db import utcnow
 from slrt.dtsen.rows import DtsenRow
 from slrt.extensions import db
 from slrt.intake import models as m
-from slrt.intake.services import change_text
+from slrt.intake.records import change_text
 
 
 @dataclass(slots=True)
