@@ -28,7 +28,7 @@ PROGRAMMES = ["PKH", "BPNT", "PBI-JK", "PIP"]
 
 def write_file(path: Path, rows: int, villages: list[str], seed: int = 7) -> None:
     """`rows` person rows; a household shares its No. KK, village, desil and programmes."""
-    from slrt.dtsen.services import COLUMNS
+    from slrt.dtsen.rows import COLUMNS
 
     rng = random.Random(seed)
     serials: dict[str, int] = {}
@@ -87,7 +87,7 @@ def main() -> None:
     with app.app_context():
         upgrade()
         from slrt.directory.catalog import load_catalog
-        from slrt.dtsen import services
+        from slrt.dtsen import run
         from slrt.intake.models import Household, Person
         from slrt.regions.models import LEVEL_VILLAGE, Region
         from slrt.regions.services import load_regions
@@ -110,11 +110,11 @@ def main() -> None:
         print(
             f"wrote {args.rows:,} rows for {len(villages)} villages in {time.perf_counter() - started:.1f} s"
         )
-        batch = args.batch_size or services.DEFAULT_BATCH
+        batch = args.batch_size or run.DEFAULT_BATCH
         figures = {"rows": args.rows}
         for label in ("first import", "re-import"):
             cpu = time.process_time()
-            counts = services.import_file(path, batch_size=batch)
+            counts = run.import_file(path, batch_size=batch)
             cpu = time.process_time() - cpu
             # On a shared machine the wall clock includes waiting for a core; the CPU seconds of
             # this process (PostgreSQL's work not included) show what the importer itself costs.

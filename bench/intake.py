@@ -71,7 +71,7 @@ def name_search(app, persons: int) -> None:
     from slrt.accounts.models import Role, User
     from slrt.extensions import db
     from slrt.intake import models as m
-    from slrt.intake.services import search_statements
+    from slrt.intake.search import search_statements
 
     with app.app_context():
         if db.engine.dialect.name != "postgresql":

@@ -6,7 +6,7 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from slrt.dtsen.services import COLUMNS
+from slrt.dtsen.rows import COLUMNS
 
 
 def nik_for(born: date, sex: str, serial: int, prefix: str = "320405") -> str:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from slrt.core.audit import AuditEvent
 from slrt.core.crypto import nik_digest
 from slrt.directory.catalog import load_catalog
-from slrt.dtsen import services
+from slrt.dtsen import matching
 from slrt.extensions import db
 from slrt.intake import models as m
 from tests.conftest import Auth
@@ -215,14 +215,14 @@ def test_a_batch_the_database_refuses_is_rolled_back_whole(runner, tmp_path, mon
     nik_5 = nik_for(date(1980, 5, 17), "L", 5)
     make_person(nik=nik_5, name="Sudah Ada")
     db.session.commit()
-    real_lookup = services._existing_by_nik
+    real_lookup = matching._existing_by_nik
 
     def blind_lookup(niks):
         found = real_lookup(niks)
         found.pop(nik_5, None)
         return found
 
-    monkeypatch.setattr(services, "_existing_by_nik", blind_lookup)
+    monkeypatch.setattr(matching, "_existing_by_nik", blind_lookup)
     rows = [row(i, f"32040501012000{i:02d}") for i in range(1, 9)]
     path = write_csv(tmp_path / "dtsen.csv", rows)
     result = run_import(runner, path, "--batch-size", "3")

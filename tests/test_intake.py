@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from slrt.extensions import db
 from slrt.intake import models as m
-from slrt.intake import services
+from slrt.intake import registration, search
 from tests.factories import VILLAGE_A, VILLAGE_B, make_case, make_person
 from tests.intake_factories import intake_form, post_intake
 
@@ -208,9 +208,9 @@ def test_changes_to_a_person_and_household_are_tracked_and_shown(client, auth, w
 
 
 def test_name_search_is_partial_and_ignores_case_and_accents(client, auth, world):
-    make_person(name="Dédé  Sukmawati", name_search=services.normalize_name("Dédé  Sukmawati"))
+    make_person(name="Dédé  Sukmawati", name_search=m.normalize_name("Dédé  Sukmawati"))
     db.session.commit()
-    assert services.normalize_name("  Dédé  SUKMAwati ") == "dede sukmawati"
+    assert m.normalize_name("  Dédé  SUKMAwati ") == "dede sukmawati"
     auth.login("desk.a")
     html = client.get("/search?q=DEDE sukma").get_data(as_text=True)
     assert "Dédé  Sukmawati" in html
@@ -257,8 +257,8 @@ def test_attachments_are_checked_by_content_and_served_only_in_scope(client, aut
     kinds = {(a.kind.value, a.content_type) for a in case.attachments}
     assert kinds == {("ktp", "image/jpeg"), ("house", "image/png")}
     stored = case.attachments[0]
-    assert app.config["UPLOAD_DIR"] in str(services.attachment_path(stored))
-    assert "static" not in str(services.attachment_path(stored))
+    assert app.config["UPLOAD_DIR"] in str(registration.attachment_path(stored))
+    assert "static" not in str(registration.attachment_path(stored))
     response = client.get(f"/attachments/{stored.id}")
     assert response.status_code == 200 and response.data == JPEG
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -300,14 +300,14 @@ def test_agency_officer_cannot_open_the_new_case_form_or_search(client, auth, wo
 
 def test_fast_track_rules(world):
     cat = db.session.get(m.Need.category.property.mapper.class_, "kekerasan")
-    facts = services.PersonFacts("A", date(1950, 1, 1), m.Disability.NONE, False)
-    assert services.fast_track_reasons([facts], [], date(2026, 1, 1))
-    young = services.PersonFacts("B", date(2000, 1, 1), m.Disability.NONE, False)
-    assert services.fast_track_reasons([young], [], date(2026, 1, 1)) == []
-    assert services.fast_track_reasons([young], [cat], date(2026, 1, 1))
-    severe = services.PersonFacts("C", None, m.Disability.SEVERE, False)
-    pregnant = services.PersonFacts("D", None, m.Disability.NONE, True)
-    assert len(services.fast_track_reasons([severe, pregnant], [], date(2026, 1, 1))) == 2
+    facts = registration.PersonFacts("A", date(1950, 1, 1), m.Disability.NONE, False)
+    assert registration.fast_track_reasons([facts], [], date(2026, 1, 1))
+    young = registration.PersonFacts("B", date(2000, 1, 1), m.Disability.NONE, False)
+    assert registration.fast_track_reasons([young], [], date(2026, 1, 1)) == []
+    assert registration.fast_track_reasons([young], [cat], date(2026, 1, 1))
+    severe = registration.PersonFacts("C", None, m.Disability.SEVERE, False)
+    pregnant = registration.PersonFacts("D", None, m.Disability.NONE, True)
+    assert len(registration.fast_track_reasons([severe, pregnant], [], date(2026, 1, 1))) == 2
 
 
 def test_name_search_needs_three_letters_and_caps_very_common_names(client, auth, world, monkeypatch):
@@ -316,7 +316,7 @@ def test_name_search_needs_three_letters_and_caps_very_common_names(client, auth
     for i in range(4):
         make_person(name=f"Asep {i}", name_search=f"asep {i}")
     db.session.commit()
-    monkeypatch.setattr(services, "MAX_NAME_MATCHES", 3)
+    monkeypatch.setattr(search, "MAX_NAME_MATCHES", 3)
     html = client.get("/search?q=asep").get_data(as_text=True)
     assert "Terlalu banyak yang cocok" in html and html.count("Asep ") == 3
 

@@ -18,7 +18,7 @@ from slrt.core import crypto
 from slrt.core.audit import AuditEvent
 from slrt.extensions import db
 from slrt.intake import models as m
-from slrt.privacy import services
+from slrt.privacy import consent, retention
 from slrt.privacy.models import ConsentRecord, ErasureRequest, ErasureStatus
 from slrt.referrals.models import ReferralStatus
 from slrt.referrals.transitions import TransitionNotAllowed, transition
@@ -195,7 +195,7 @@ def test_pages_show_the_numbers_masked(client, auth, world):
         f"/households/{person.household_id}",
         f"/cases/new?person_id={person.id}",
         f"/persons/{person.id}/privacy",
-        f"/cases/{services.consents_of(person)[0].case_id}/receipt",
+        f"/cases/{consent.consents_of(person)[0].case_id}/receipt",
     ]
     for path in pages:
         html = client.get(path).get_data(as_text=True)
@@ -266,7 +266,7 @@ def test_intake_and_online_report_record_consent_with_the_purpose_version(
     monkeypatch.setitem(app.config, "SLRT_REPORT_MIN_SECONDS", 0)
     login_as(auth, "desk.a")
     person = register(auth)
-    (record,) = services.consents_of(person)
+    (record,) = consent.consents_of(person)
     assert record.purpose_version == "2026-01" and record.method.value == "written"
     assert record.given_by is m.ConsentBy.SELF and record.recorded_by_id == world.users["desk_a"].id
     client.post("/logout", data={"csrf_token": auth.csrf("/")})
@@ -278,7 +278,7 @@ def test_intake_and_online_report_record_consent_with_the_purpose_version(
 def test_withdrawn_consent_is_shown_and_no_referral_can_be_sent(client, auth, world):
     login_as(auth, "desk.a")
     person = register(auth)
-    (record,) = services.consents_of(person)
+    (record,) = consent.consents_of(person)
     case = record.case
     referral = make_referral(case, agency=world.agency, status=ReferralStatus.DRAFT)
     db.session.commit()
@@ -304,7 +304,7 @@ def test_withdrawn_consent_is_shown_and_no_referral_can_be_sent(client, auth, wo
 def test_subject_export_holds_cases_and_who_viewed_them_and_is_audited(client, auth, world):
     login_as(auth, "desk.a")
     person = register(auth)
-    case = services.consents_of(person)[0].case
+    case = consent.consents_of(person)[0].case
     client.get(f"/cases/{case.id}")
     client.get(f"/persons/{person.id}")
     login_as(auth, "koor.a")
@@ -355,7 +355,7 @@ def test_retention_anonymises_old_closed_cases_keeps_statistics_and_is_idempoten
     assert result.exit_code == 0 and "Anonymised 1 case(s), 1 person(s), 1 household(s)" in result.output
     db.session.expire_all()
     person = db.session.get(m.Person, old.reporter_id)
-    assert person.name == services.ANONYMOUS_NAME and person.nik is None and person.phone is None
+    assert person.name == retention.ANONYMOUS_NAME and person.nik is None and person.phone is None
     assert person.household.kk_number is None and person.anonymised_at
     case = db.session.get(m.Case, old.id)
     assert case.summary is None and case.needs[0].category_code == "pangan" and case.village_code == VILLAGE_A
@@ -394,7 +394,7 @@ def test_erasure_request_is_approved_by_slrt_only_after_open_cases_close(client,
     result = runner.invoke(args=["retention", "run"])
     assert "1 erasure request(s) done" in result.output, result.output
     db.session.expire_all()
-    assert db.session.get(m.Person, person.id).name == services.ANONYMOUS_NAME
+    assert db.session.get(m.Person, person.id).name == retention.ANONYMOUS_NAME
     assert db.session.get(ErasureRequest, request.id).status is ErasureStatus.DONE
     assert db.session.get(m.Case, world.case_a.id).needs  # the statistics keep the case and its needs
 

@@ -404,7 +404,7 @@ def test_an_id_beyond_the_integer_range_is_404_not_500(client, auth, world):
 
 
 def test_a_change_to_a_person_is_audited_with_the_fields_not_the_values(world):
-    from slrt.intake.services import apply_changes
+    from slrt.intake.records import apply_changes
 
     person = world.case_a.reporter
     changed = apply_changes(

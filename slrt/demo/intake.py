@@ -9,7 +9,7 @@ from slrt.accounts.models import User
 from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.intake import models as m
-from slrt.intake import services
+from slrt.intake import records, registration
 
 VILLAGE = "32.04.05.2001"
 VISITS = [
@@ -77,7 +77,7 @@ def seed(ctx: dict) -> None:
             "urgency": "auto",
             **visit,
         }
-        services.create_case(data, [], desk, today)
+        registration.create_case(data, [], desk, today)
     _history(desk)
     db.session.flush()
 
@@ -93,5 +93,5 @@ def _history(desk: User) -> None:
     )
     if person is None:
         return
-    services.apply_changes(person, {"phone": "+6285711223344"}, desk)
-    services.apply_changes(person.household, {"rt": "002", "programmes": ["BPNT", "PBI-JK"]}, desk)
+    records.apply_changes(person, {"phone": "+6285711223344"}, desk)
+    records.apply_changes(person.household, {"rt": "002", "programmes": ["BPNT", "PBI-JK"]}, desk)

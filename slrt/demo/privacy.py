@@ -9,7 +9,7 @@ from slrt.accounts.models import User
 from slrt.core.audit import AuditEvent
 from slrt.extensions import db
 from slrt.intake import models as m
-from slrt.privacy import services
+from slrt.privacy import consent, erasure, revealing
 from slrt.privacy.models import ConsentRecord, ErasureRequest
 
 VILLAGE = "32.04.05.2001"
@@ -36,8 +36,8 @@ def _backfill_consents(desk: User) -> None:
         )
     )
     for case in cases:
-        services.record_consent(
-            case.reporter, case, case.consent_by or m.ConsentBy.SELF, services.method_for(case.channel), desk
+        consent.record_consent(
+            case.reporter, case, case.consent_by or m.ConsentBy.SELF, consent.method_for(case.channel), desk
         )
 
 
@@ -56,7 +56,7 @@ def _reveal(desk: User) -> None:
         return
     people = _village_people()
     if people:
-        services.reveal(desk, people[0], "Mencocokkan NIK dengan KTP asli saat warga datang ke desk")
+        revealing.reveal(desk, people[0], "Mencocokkan NIK dengan KTP asli saat warga datang ke desk")
 
 
 def _withdrawal(desk: User) -> None:
@@ -71,7 +71,7 @@ def _withdrawal(desk: User) -> None:
         .limit(1)
     )
     if record is not None:
-        services.withdraw_consent(
+        consent.withdraw_consent(
             record.person, record.id, "written", "Warga tidak ingin datanya dibagikan lagi", desk
         )
 
@@ -79,7 +79,7 @@ def _withdrawal(desk: User) -> None:
 def _erasure_request(desk: User) -> None:
     if db.session.scalar(sa.select(ErasureRequest.id).limit(1)):
         return
-    people = [p for p in _village_people()[1:] if not services.open_case_ids(p)]
+    people = [p for p in _village_people()[1:] if not erasure.open_case_ids(p)]
     if people:
         reason = "Warga pindah ke luar kabupaten dan meminta datanya dihapus"
-        services.request_erasure(people[0], reason, desk)
+        erasure.request_erasure(people[0], reason, desk)

@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from slrt.dtsen import services
+from slrt.dtsen import files, rows, run
 
 dtsen_cli = AppGroup("dtsen", help="DTSEN (Data Tunggal Sosial Ekonomi Nasional) register.")
 
@@ -24,7 +24,7 @@ dtsen_cli = AppGroup("dtsen", help="DTSEN (Data Tunggal Sosial Ekonomi Nasional)
 )
 @click.option(
     "--batch-size",
-    default=services.DEFAULT_BATCH,
+    default=run.DEFAULT_BATCH,
     show_default=True,
     type=click.IntRange(1, 50_000),
     help="Rows per transaction.",
@@ -35,13 +35,13 @@ def import_(path: Path, rejects: Path | None, batch_size: int, no_progress: bool
 
     Upserts households by No. KK and persons by NIK; importing the same file again changes nothing.
     """
-    total = services.count_rows(path)
+    total = files.count_rows(path)
     with click.progressbar(
         length=total, label=_("Impor DTSEN"), file=None if not no_progress else _Null(), show_pos=True
     ) as bar:
         try:
-            counts = services.import_file(path, rejects, batch_size, on_progress=bar.update)
-        except services.BadHeader as exc:
+            counts = run.import_file(path, rejects, batch_size, on_progress=bar.update)
+        except rows.BadHeader as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(
         _(
@@ -78,7 +78,7 @@ def import_(path: Path, rejects: Path | None, batch_size: int, no_progress: bool
         click.echo(
             _(
                 "Baris yang ditolak dan alasannya: %(path)s",
-                path=rejects or services.default_rejects_path(path),
+                path=rejects or files.default_rejects_path(path),
             )
         )
     for first, last, error in counts.failed_batches:

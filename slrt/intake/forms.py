@@ -20,7 +20,7 @@ from wtforms import (
 
 from slrt.core.nik import NIK_MISSING_LABELS
 from slrt.intake import models as m
-from slrt.intake.services import PROGRAMMES
+from slrt.intake.registration import PROGRAMMES
 
 NEED_ROWS = 3
 MEMBER_ROWS = 3

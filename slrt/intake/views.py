@@ -39,10 +39,11 @@ from slrt.directory.models import NeedCategory
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.intake import receipt as receipts
-from slrt.intake import services
+from slrt.intake import records, registration
+from slrt.intake import search as people_search
 from slrt.intake.forms import FindForm, IntakeForm, SearchForm
+from slrt.privacy.consent import consent_withdrawn
 from slrt.privacy.consent_text import CURRENT_VERSION, purpose_text
-from slrt.privacy.services import consent_withdrawn
 from slrt.referrals.models import Referral
 
 bp = Blueprint("intake", __name__)
@@ -126,7 +127,7 @@ def search() -> Any:
     if not has(current_user, Permission.SEE_WHOLE_CASE):
         abort(403)
     form = SearchForm(request.args)
-    result = services.search_statements(form.q.data or "", current_user)
+    result = people_search.search_statements(form.q.data or "", current_user)
     persons = cases = None
     if result.persons is not None:
         persons = db.paginate(
@@ -138,7 +139,9 @@ def search() -> Any:
     if result.cases is not None:
         cases = db.paginate(result.cases, page=page_number(), per_page=PER_PAGE, error_out=False)
     capped = (
-        result.kind == "name" and persons is not None and (persons.total or 0) >= services.MAX_NAME_MATCHES
+        result.kind == "name"
+        and persons is not None
+        and (persons.total or 0) >= people_search.MAX_NAME_MATCHES
     )
     return render_template(
         "intake/search.html", form=form, kind=result.kind, persons=persons, cases=cases, capped=capped
@@ -169,7 +172,7 @@ def _prepare(form: IntakeForm, person: m.Person | None) -> None:
 
 def _fill_from(form: IntakeForm, person: m.Person) -> None:
     form.person_id.data = str(person.id)
-    # Masked: posted back unchanged it keeps the stored number (see services.create_case).
+    # Masked: posted back unchanged it keeps the stored number (see registration.create_case).
     form.nik.data = mask(person.nik)
     form.nik_missing_reason.data = person.nik_missing_reason.value if person.nik_missing_reason else ""
     form.name.data = person.name
@@ -187,9 +190,9 @@ def _fill_from(form: IntakeForm, person: m.Person) -> None:
         form.rt.data, form.rw.data, form.street.data = household.rt, household.rw, household.street
         form.in_dtsen.data = {True: "yes", False: "no"}.get(household.in_dtsen, "")
         form.desil.data = str(household.desil or "")
-        form.programmes.data = [p for p in household.programmes if p in services.PROGRAMMES]
+        form.programmes.data = [p for p in household.programmes if p in registration.PROGRAMMES]
         form.programmes_other.data = ", ".join(
-            p for p in household.programmes if p not in services.PROGRAMMES
+            p for p in household.programmes if p not in registration.PROGRAMMES
         )
 
 
@@ -204,7 +207,7 @@ def _person_context(person: m.Person | None) -> dict[str, Any]:
     ).all()
     return {
         "person": person,
-        "open_cases": services.open_cases_of(person, current_user),
+        "open_cases": people_search.open_cases_of(person, current_user),
         "past_referrals": referrals,
     }
 
@@ -226,7 +229,7 @@ def new_case() -> Any:
         person = get_or_404(m.Person, request.args.get("person_id", type=int))
     searched = bool(find.nik.data or find.name.data)
     candidates = (
-        services.find_people(
+        people_search.find_people(
             current_user, find.nik.data or "", find.name.data or "", _parse_date(find.birth_date.data)
         )
         if searched and person is None
@@ -302,13 +305,15 @@ def _show_errors(form: IntakeForm, errors: dict[str | None, list[str]]) -> list[
     return problems
 
 
-def _uploads() -> list[services.Upload]:
+def _uploads() -> list[registration.Upload]:
     uploads = []
     for kind in m.AttachmentKind:
         for storage in request.files.getlist(f"file_{kind.value}"):
             if storage and storage.filename:
                 # One byte over the limit is enough to refuse; a huge file is never held whole.
-                uploads.append(services.Upload(kind, storage.filename, storage.read(services.MAX_UPLOAD + 1)))
+                uploads.append(
+                    registration.Upload(kind, storage.filename, storage.read(registration.MAX_UPLOAD + 1))
+                )
     return uploads
 
 
@@ -332,7 +337,7 @@ def create_case() -> Any:
     data["idempotency_key"] = key
     result = None
     try:
-        result = services.create_case(data, _uploads(), current_user, local_today())
+        result = registration.create_case(data, _uploads(), current_user, local_today())
         # Flushed here, not at the request's commit: a retry of the same form (idempotency key)
         # or a NIK saved a moment ago by someone else must be answered below.
         db.session.flush()
@@ -436,7 +441,7 @@ def household_detail(household_id: int) -> Any:
         members=members,
         cases=cases,
         referrals=referrals,
-        changes=services.changes_for("household", household.id),
+        changes=records.changes_for("household", household.id),
         today=local_today(),
     )
 
@@ -458,7 +463,7 @@ def person_detail(person_id: int) -> Any:
         person=person,
         cases=cases,
         whole_case=whole_case,
-        changes=services.changes_for("person", person.id) if whole_case else [],
+        changes=records.changes_for("person", person.id) if whole_case else [],
         today=local_today(),
         consent_withdrawn=consent_withdrawn(person.id),
     )
@@ -472,7 +477,7 @@ def attachment(attachment_id: int) -> Any:
     if item is None:
         abort(404)
     get_or_404(m.Case, item.case_id)
-    path = services.attachment_path(item)
+    path = registration.attachment_path(item)
     if not path.is_file():
         abort(404)
     audit("attachment.view", item)

@@ -17,7 +17,7 @@ retention_cli = AppGroup("retention", help="Retention of personal data (UU 27/20
 def rotate(batch: int, rehash: bool) -> None:
     """Re-encrypt every NIK and No. KK under the newest key of SLRT_ENCRYPTION_KEYS. Afterwards
     the older keys can be removed from the setting."""
-    from slrt.privacy.services import rotate_keys
+    from slrt.privacy.key_rotation import rotate_keys
 
     report = rotate_keys(batch=batch, rehash=rehash)
     click.echo(
@@ -32,7 +32,7 @@ def rotate(batch: int, rehash: bool) -> None:
 def run(years: int | None) -> None:
     """Anonymise closed cases past the retention period and persons with an approved erasure
     request. Idempotent; safe from cron."""
-    from slrt.privacy.services import run_retention
+    from slrt.privacy.retention import run_retention
 
     report = run_retention(years=years)
     db.session.commit()

@@ -20,7 +20,7 @@ from slrt.core.permissions import Permission, has, requires
 from slrt.core.transaction import discard, write_apart
 from slrt.extensions import db
 from slrt.intake import models as m
-from slrt.privacy import export_pdf, services
+from slrt.privacy import consent, erasure, export_pdf, revealing, subject_export
 from slrt.privacy.consent_text import purpose_text
 from slrt.privacy.forms import ErasureDecisionForm, ErasureRequestForm, ExportForm, RevealForm, WithdrawForm
 from slrt.privacy.models import (
@@ -64,8 +64,8 @@ def _reveal(obj: m.Person | m.Household, back: str) -> Any:
     if not form.validate():
         abort(400)
     try:
-        services.reveal(current_user, obj, form.reason.data or "")
-    except services.RevealRefused:
+        revealing.reveal(current_user, obj, form.reason.data or "")
+    except revealing.RevealRefused:
         abort(403)
     except ValidationFailed as exc:
         discard()
@@ -102,15 +102,15 @@ def reveal_kk(household_id: int) -> Any:
 def _privacy_page(person: m.Person, status: int = 200, **forms: Any) -> Any:
     # Kept when the page answers 422 (a refused withdrawal or erasure), which rolls back.
     write_apart(lambda: audit("person.view", person, detail={"page": "privacy"}))
-    consents = services.consents_of(person)
+    consents = consent.consents_of(person)
     return (
         render_template(
             "privacy/person.html",
             person=person,
             consents=consents,
-            withdrawn=services.consent_withdrawn(person.id),
-            erasure=services.pending_request(person),
-            open_cases=services.open_case_ids(person),
+            withdrawn=consent.consent_withdrawn(person.id),
+            erasure=erasure.pending_request(person),
+            open_cases=erasure.open_case_ids(person),
             withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
             request_form=forms.get("request_form") or ErasureRequestForm(),
             decision_form=forms.get("decision_form") or ErasureDecisionForm(),
@@ -148,7 +148,7 @@ def withdraw_consent(person_id: int) -> Any:
         abort(400)
     consent_id = int(form.consent_id.data) if (form.consent_id.data or "").isdecimal() else None
     try:
-        services.withdraw_consent(
+        consent.withdraw_consent(
             person, consent_id, form.method.data or "", form.note.data or "", current_user
         )
     except ValidationFailed as exc:
@@ -167,7 +167,7 @@ def request_erasure(person_id: int) -> Any:
     if not form.validate():
         abort(400)
     try:
-        services.request_erasure(person, form.reason.data or "", current_user)
+        erasure.request_erasure(person, form.reason.data or "", current_user)
     except ValidationFailed as exc:
         discard()
         _errors_to(form, exc.errors)
@@ -185,7 +185,7 @@ def decide_erasure(person_id: int) -> Any:
         abort(400)
     approve = form.decision.data == "approve"
     try:
-        services.decide_erasure(person, approve, form.note.data or "", current_user)
+        erasure.decide_erasure(person, approve, form.note.data or "", current_user)
     except ValidationFailed as exc:
         discard()
         _errors_to(form, exc.errors)
@@ -212,7 +212,7 @@ def export(person_id: int) -> Any:
     if not form.validate():
         abort(400)
     kind = form.format.data if form.format.data in ("json", "pdf") else "json"
-    data = services.subject_export(person, current_user)
+    data = subject_export.subject_export(person, current_user)
     name = f"data-warga-{person.id}"
     headers = {"Cache-Control": "private, no-store"}
     if kind == "pdf":
@@ -226,7 +226,7 @@ def export(person_id: int) -> Any:
 @bp.route("/privacy/erasure")
 @requires(Permission.HANDLE_PRIVACY_REQUESTS)
 def erasure_list() -> Any:
-    requests = db.paginate(services.erasure_requests_for(current_user), per_page=50, error_out=False)
+    requests = db.paginate(erasure.erasure_requests_for(current_user), per_page=50, error_out=False)
     return render_template(
         "privacy/erasure_list.html", requests=requests, erasure_labels=ERASURE_STATUS_LABELS
     )

@@ -363,9 +363,9 @@ def file_online_report(report: OnlineReport) -> m.Case:
     db.session.flush()
     audit("case.online_report", case, detail={"channel": "online", "category": category.code})
     if case.consent_given and reporter is not None:
+        from slrt.privacy.consent import record_consent
         from slrt.privacy.consent_text import ONLINE_VERSION
         from slrt.privacy.models import ConsentMethod
-        from slrt.privacy.services import record_consent
 
         record_consent(reporter, case, m.ConsentBy.SELF, ConsentMethod.ONLINE, None, version=ONLINE_VERSION)
     return case

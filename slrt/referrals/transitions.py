@@ -185,7 +185,7 @@ def transition(
         )
 
     if (to in (S.SENT, S.AWAITING_APPROVAL) and current in UNSENT_STATES) or rule.needs_agency:
-        from slrt.privacy.services import consent_withdrawn
+        from slrt.privacy.consent import consent_withdrawn
 
         # UU PDP: a withdrawn consent ends the sharing of the person's data with agencies.
         people = {referral.case.reporter_id, referral.need.person_id if referral.need else None}

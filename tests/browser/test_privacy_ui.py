@@ -4,7 +4,7 @@ import pytest
 
 from slrt.extensions import db
 from slrt.intake.models import ConsentBy
-from slrt.privacy import services
+from slrt.privacy import consent
 from slrt.privacy.models import ConsentMethod
 from tests.browser.conftest import login, screenshot
 from tests.factories import PASSWORD
@@ -23,7 +23,7 @@ def test_officer_reveals_a_masked_nik_with_a_reason_and_sees_the_privacy_page(pa
     person.nik = NIK
     person.household.kk_number = "3204050101010001"
     desk = world.users["desk_a"]
-    services.record_consent(person, world.case_a, ConsentBy.SELF, ConsentMethod.WRITTEN, desk)
+    consent.record_consent(person, world.case_a, ConsentBy.SELF, ConsentMethod.WRITTEN, desk)
     db.session.commit()
     login(page, "slrt.bdg", PASSWORD)
     page.goto(f"/persons/{person.id}")

@@ -1,5 +1,5 @@
-"""Desk intake operations: finding people, registering persons and households with a change
-trail, opening cases (with consent, urgency, duplicates and attachments), and searching.
+"""Registering a desk visit: parsing the intake form, registering (or updating) the visitor and
+their household and opening a case, with consent, urgency, duplicates and attachments.
 
 Services collect every problem and raise `ValidationFailed` once, keyed by the form field id
 (`name`, `needs-1-category`, ...), so the page can show all of them; they only `flush()`.
@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from lokal import normalize_phone
-from sqlalchemy.orm import aliased, selectinload
 
 from slrt.accounts.models import Role, User
 from slrt.accounts.services import ValidationFailed
@@ -32,18 +31,25 @@ from slrt.core.nik import NikMissingReason, check_nik
 from slrt.directory.models import NeedCategory, Office
 from slrt.extensions import db
 from slrt.intake import models as m
-from slrt.intake.models import normalize_name
-from slrt.privacy.services import method_for, record_consent
+from slrt.intake.records import apply_changes, nik_clash_message
+from slrt.intake.search import DIGITS16, open_cases_of
+from slrt.privacy.consent import method_for, record_consent
 from slrt.regions.models import Region
 
 PROGRAMMES = ("PKH", "BPNT", "PBI-JK", "PIP")
+
+
 MAX_UPLOAD = 5 * 1024 * 1024
-MIN_NAME_SEARCH = 3  # a trigram index cannot help with fewer letters
-MAX_NAME_MATCHES = 200
+
+
 ELDERLY_AGE = 70
+
+
 ADULT_AGE = 18
-DIGITS16 = re.compile(r"^\d{16}$")
+
+
 RT_RW = re.compile(r"^\d{1,3}$")
+
 
 # Magic bytes: the type is read from the content, never from the name or the browser's word.
 SIGNATURES = (
@@ -58,89 +64,6 @@ Errors = dict[str | None, list[str]]
 
 def _add(errors: Errors, key: str | None, message: str) -> None:
     errors.setdefault(key, []).append(message)
-
-
-# --- names and search -------------------------------------------------------------------------
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def name_clause(text: str) -> sa.ColumnElement[bool]:
-    return m.Person.name_search.like(f"%{_like_escape(normalize_name(text))}%", escape="\\")
-
-
-@dataclass
-class SearchResult:
-    kind: str  # "code", "nik", "phone", "name", "short" (too few letters) or "" (nothing typed)
-    persons: sa.Select | None = None
-    cases: sa.Select | None = None
-
-
-def search_statements(query: str, user: User) -> SearchResult:
-    """Turns what an officer typed into scoped queries: a tracking code, a NIK or No. KK, a phone
-    number or part of a name. The caller paginates."""
-    q = (query or "").strip()
-    if len(q) < 2:
-        return SearchResult("")
-    if tracking.is_valid(q):
-        code = tracking.normalize(q)
-        return SearchResult("code", cases=visible(m.Case, user).where(m.Case.tracking_code == code))
-    digits = re.sub(r"[\s.\-]", "", q)
-    if DIGITS16.match(digits):
-        persons = (
-            visible(m.Person, user)
-            .outerjoin(m.Household, m.Person.household_id == m.Household.id)
-            .where(sa.or_(m.Person.nik_hash == nik_digest(digits), m.Household.kk_hash == nik_digest(digits)))
-        )
-        persons = persons.options(selectinload(m.Person.household))
-        return SearchResult("nik", persons=persons.order_by(m.Person.name_search, m.Person.id))
-    if re.match(r"^\+?[\d\s\-()]{8,}$", q):
-        phone = normalize_phone(q)
-        if phone:
-            persons = visible(m.Person, user).where(m.Person.phone == phone)
-            persons = persons.options(selectinload(m.Person.household))
-            return SearchResult("phone", persons=persons.order_by(m.Person.name_search, m.Person.id))
-    if len(normalize_name(q)) < MIN_NAME_SEARCH:
-        return SearchResult("short")
-    # Sorting every match of a common name ("asep" among a million) is what makes a search slow;
-    # the first MAX_NAME_MATCHES matches are sorted, and the page asks to narrow the search.
-    matches = visible(m.Person, user).where(name_clause(q)).limit(MAX_NAME_MATCHES).subquery()
-    person = aliased(m.Person, matches)
-    persons = sa.select(person).order_by(person.name_search, person.id)
-    return SearchResult("name", persons=persons.options(selectinload(person.household)))
-
-
-def find_people(user: User, nik: str = "", name: str = "", birth_date: date | None = None) -> list[m.Person]:
-    """Candidates for the person at the desk: by NIK, or by name (and birth date when given)."""
-    nik = re.sub(r"[\s.\-]", "", nik or "")
-    if nik:
-        return list(db.session.scalars(visible(m.Person, user).where(m.Person.nik_hash == nik_digest(nik))))
-    if len(normalize_name(name)) < MIN_NAME_SEARCH:
-        return []
-    stmt = visible(m.Person, user).where(name_clause(name))
-    if birth_date:
-        stmt = stmt.where(m.Person.birth_date == birth_date)
-    return list(db.session.scalars(stmt.order_by(m.Person.name_search).limit(20)))
-
-
-def open_cases_of(person: m.Person, user: User) -> list[m.Case]:
-    """Open cases where the person is the reporter or the one a need is about."""
-    concerned = sa.select(m.Need.case_id).where(m.Need.person_id == person.id)
-    return list(
-        db.session.scalars(
-            visible(m.Case, user)
-            .where(
-                m.Case.status == m.CaseStatus.OPEN,
-                sa.or_(m.Case.reporter_id == person.id, m.Case.id.in_(concerned)),
-            )
-            .order_by(m.Case.created_at.desc())
-        )
-    )
-
-
-# --- urgency --------------------------------------------------------------------------------
 
 
 def fast_track_reasons(people: list[Any], categories: list[NeedCategory], today: date) -> list[str]:
@@ -159,90 +82,6 @@ def fast_track_reasons(people: list[Any], categories: list[NeedCategory], today:
         if category.fast_track:
             reasons.append(_("Kebutuhan jalur cepat: %(need)s", need=category.name))
     return list(dict.fromkeys(reasons))
-
-
-# --- persons and households, with their change trail ---------------------------------------------
-
-
-def change_text(value: Any) -> str | None:
-    """A field's value as the change trail records it (lists joined, yes/no, ISO dates, enum
-    values); the DTSEN import writes its trail with the same words."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return ", ".join(value)
-    if isinstance(value, bool):
-        return "ya" if value else "tidak"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value.value if hasattr(value, "value") else value)
-
-
-# Identity numbers never enter the change log in full: it records that they changed, masked.
-PROTECTED_FIELDS = ("nik", "kk_number")
-
-
-def _logged(key: str, value: Any) -> str | None:
-    text = change_text(value)
-    return mask(text) if key in PROTECTED_FIELDS and text else text
-
-
-def nik_clash_message(clash_id: int, user: User) -> str:
-    """NIK is unique, so "already registered" tells that the number exists. Inside the officer's
-    scope that is their own record: point to it. Outside, say only that it is registered
-    elsewhere (the officer typed the number, so that much is known to them anyway), never
-    where or whose; the SLRT of the regency can find and merge it."""
-    if db.session.scalar(visible(m.Person, user).where(m.Person.id == clash_id)) is not None:
-        return _(
-            "NIK ini sudah tercatat di wilayah Anda. Cari warga itu dulu, lalu pilih dari hasil pencarian."
-        )
-    return _(
-        "NIK ini sudah tercatat di luar wilayah Anda. Hubungi SLRT kabupaten/kota; "
-        "data warga itu tidak dapat ditampilkan di sini."
-    )
-
-
-def apply_changes(obj: m.Person | m.Household, values: dict[str, Any], actor: User | None) -> list[str]:
-    """Sets fields on a person or household; for a record that already exists, writes one
-    RecordChange per field that really changed. This is the only writer of persons and
-    households (`Person.name_search` follows the name by itself, see the model)."""
-    object_type = "person" if isinstance(obj, m.Person) else "household"
-    changed = []
-    for key, new in values.items():
-        old = getattr(obj, key)
-        if old == new or (key == "programmes" and sorted(old or []) == sorted(new or [])):
-            continue
-        setattr(obj, key, new)
-        if obj.id is not None:
-            changed.append(key)
-            db.session.add(
-                m.RecordChange(
-                    object_type=object_type,
-                    object_id=obj.id,
-                    field=key,
-                    old_value=_logged(key, old),
-                    new_value=_logged(key, new),
-                    changed_by_id=getattr(actor, "id", None),
-                )
-            )
-    if changed:
-        # The audit trail names the fields only: old and new values stay in record_changes,
-        # which the record's own access rules protect.
-        audit(f"{object_type}.update", obj, actor=actor, detail={"fields": changed})
-    return changed
-
-
-def changes_for(object_type: str, object_id: int) -> list[m.RecordChange]:
-    return list(
-        db.session.scalars(
-            sa.select(m.RecordChange)
-            .where(m.RecordChange.object_type == object_type, m.RecordChange.object_id == object_id)
-            .order_by(m.RecordChange.changed_at.desc(), m.RecordChange.id.desc())
-        )
-    )
-
-
-# --- parsing the form ------------------------------------------------------------------------
 
 
 def _text(data: dict, key: str, limit: int = 255) -> str:
