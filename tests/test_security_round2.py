@@ -349,3 +349,50 @@ def test_an_slrt_officer_overrides_the_routing_table_with_a_written_reason_and_i
     transition(referral, "sent", world.users["slrt"], agency=aceh, note="Warga pindah ke Aceh minggu ini")
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "referral.resend_override"))
     assert event.detail["agency"] == "DINSOS-1101" and "Aceh" in event.detail["reason"]
+
+
+# -- 9. an upload over the limit gets the app's own page; a limit of attachments per case ------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+
+
+def test_an_upload_over_the_size_limit_gets_the_apps_own_413_page_in_the_users_language(
+    app, client, auth, world, monkeypatch
+):
+    import io
+
+    from tests.intake_factories import intake_form, post_intake
+
+    auth.login("desk.a")
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4000)
+    big = intake_form(file_kk=(io.BytesIO(b"%PDF-" + b"0" * 8000), "kk.pdf"))
+    response = post_intake(auth, big, content_type="multipart/form-data")
+    assert response.status_code == 413 and "Berkas terlalu besar" in response.get_data(as_text=True)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 26 * 1024 * 1024)
+    auth.post("/lang/en", {"next": "/"}, page="/")
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4000)
+    big = intake_form(file_kk=(io.BytesIO(b"%PDF-" + b"0" * 8000), "kk.pdf"))
+    english = post_intake(auth, big, content_type="multipart/form-data")
+    assert english.status_code == 413 and "File too large" in english.get_data(as_text=True)
+
+
+def test_more_attachments_than_the_limit_per_case_are_refused_at_the_field(
+    app, client, auth, world, monkeypatch
+):
+    import io
+
+    from slrt.intake import models as m
+    from tests.intake_factories import intake_form, post_intake
+
+    assert app.config["MAX_ATTACHMENTS_PER_CASE"] == 10
+    monkeypatch.setitem(app.config, "MAX_ATTACHMENTS_PER_CASE", 3)
+    auth.login("desk.a")
+    cases = db.session.scalar(sa.select(sa.func.count()).select_from(m.Case))
+    data = intake_form(file_house=[(io.BytesIO(PNG), f"rumah{i}.png") for i in range(4)])
+    response = post_intake(auth, data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Paling banyak 3 lampiran per kasus" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(m.Case)) == cases
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(m.Attachment)) == 0
+    three = intake_form(file_house=[(io.BytesIO(PNG), f"rumah{i}.png") for i in range(3)])
+    assert post_intake(auth, three, content_type="multipart/form-data").status_code == 302

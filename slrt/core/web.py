@@ -327,9 +327,15 @@ def init_app(app: Flask) -> None:
             "LANGUAGES": app.config["LANGUAGES"],
             "has_endpoint": app.view_functions.__contains__,
             "Role": Role,
-            "empty_form": EmptyForm,
+            "empty_form": empty_form,
             "labels": app.extensions[LABELS],
         }
+
+
+def empty_form() -> EmptyForm:
+    """The CSRF-only form of a button. It never reads the request body: the 413 page (a body
+    over MAX_CONTENT_LENGTH) failed while rendering the logout button's form."""
+    return EmptyForm(formdata=None)
 
 
 def add_labels(app: Flask, **labels: dict) -> None:

@@ -558,6 +558,21 @@ def _open_case(
 
 
 def _store_uploads(case: m.Case, uploads: list[tuple[Upload, str, str]], user: User) -> list[Path]:
+    limit = current_app.config["MAX_ATTACHMENTS_PER_CASE"]
+    if len(case.attachments) + len(uploads) > limit:
+        # Found by the second security review: 30 attachments were accepted on one case.
+        first_over = uploads[max(limit - len(case.attachments), 0)][0]
+        raise ValidationFailed(
+            {
+                f"file_{first_over.kind.value}": [
+                    _(
+                        "Paling banyak %(limit)d lampiran per kasus. Tidak ada yang tersimpan; "
+                        "kurangi lampiran lalu kirim lagi.",
+                        limit=limit,
+                    )
+                ]
+            }
+        )
     folder = Path(current_app.config["UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
