@@ -69,9 +69,18 @@ def serve(
 
 
 def real_clock(env: dict[str, str]) -> dict[str, str]:
-    """`env` without libfaketime's preload: a server started by a test keeps the machine's clock
-    (its day does not matter to those tests, and libfaketime 0.9.10 breaks its sleeps)."""
+    """`env` without libfaketime's preload, for a server whose day does not matter (redis-server:
+    under libfaketime 0.9.10 its sleeps fail)."""
     return {k: v for k, v in env.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+
+
+def test_clock(env: dict[str, str]) -> dict[str, str]:
+    """`env` for an app server a test starts: under libfaketime (how the suite proves it does not
+    depend on the day) it keeps the test's fake day, so cookies and dates agree with the test,
+    with the monotonic clock faked too (libfaketime 0.9.10 breaks monotonic sleeps otherwise)."""
+    if "faketime" not in env.get("LD_PRELOAD", ""):
+        return env
+    return {**env, "FAKETIME_DONT_FAKE_MONOTONIC": "0"}
 
 
 def pause(seconds: float) -> None:
