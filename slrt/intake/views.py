@@ -43,6 +43,7 @@ from slrt.intake import services
 from slrt.intake.forms import FindForm, IntakeForm, SearchForm
 from slrt.privacy.consent_text import CURRENT_VERSION, purpose_text
 from slrt.privacy.services import consent_withdrawn
+from slrt.referrals.access import sees_people
 from slrt.referrals.models import Referral
 
 bp = Blueprint("intake", __name__)
@@ -128,7 +129,7 @@ def search() -> Any:
     form = SearchForm(request.args)
     result = services.search_statements(form.q.data or "", current_user)
     persons = cases = None
-    if result.persons is not None:
+    if result.persons is not None and sees_people(current_user):
         persons = db.paginate(
             result.persons,
             page=page_number(),
@@ -472,6 +473,8 @@ def attachment(attachment_id: int) -> Any:
     if item is None:
         abort(404)
     get_or_404(m.Case, item.case_id)
+    if not sees_people(current_user):  # a KTP scan is personal data: administrators never see it
+        abort(404)
     path = services.attachment_path(item)
     if not path.is_file():
         abort(404)
