@@ -473,3 +473,26 @@ def test_the_desk_still_sees_the_citizen_and_the_ktp_scan(app, client, auth, wor
     assert "Jalan Kenanga Rahasia 7" in client.get(f"/households/{case.household_id}").get_data(as_text=True)
     assert "Rahasia Warganingsih" in client.get("/search?q=Warganingsih").get_data(as_text=True)
     assert client.get(f"/attachments/{scan.id}").data == PNG
+
+
+# -- 7. personal numbers never appear in a URL -------------------------------------------------
+
+
+def test_a_search_by_nik_or_phone_leaves_no_number_in_the_url(client, auth, world):
+    auth.login("desk.a")
+    response = client.get("/search?q=3204011705800001")
+    assert response.status_code == 302 and "3204" not in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Siti Aminah" in page or "Tidak ada warga" in page
+    assert "/search?held=1" in response.headers["Location"]
+
+
+def test_the_idle_timeout_and_language_next_drop_a_query_with_a_personal_number(app, client, auth, world):
+    from slrt.core.web import without_numbers
+
+    assert without_numbers("/search?q=081234567890") == "/search"
+    assert without_numbers("/cases/new?nik=3204011705800001") == "/cases/new"
+    assert without_numbers("/search?q=siti&page=2") == "/search?q=siti&page=2"
+    auth.login("desk.a")
+    response = auth.post("/lang/en", {"next": "/cases/new?nik=3204011705800001"}, page="/")
+    assert response.headers["Location"] == "/cases/new"
