@@ -229,7 +229,7 @@ def test_search_by_code_nik_kk_and_phone(client, auth, world):
         as_text=True
     )
     for q in ("3204051705800001", "3204050101010001", "0813-1111-2222", "+62 813 1111 2222"):
-        assert "Ujang" in client.get(f"/search?q={q}").get_data(as_text=True), q
+        assert "Ujang" in client.get(f"/search?q={q}", follow_redirects=True).get_data(as_text=True), q
     other = client.get(f"/search?q={world.case_b.tracking_code}").get_data(as_text=True)
     assert "Tidak ada kasus dengan kode ini" in other and "Budi" not in other
 

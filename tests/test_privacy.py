@@ -106,11 +106,11 @@ def test_lookup_by_nik_and_kk_goes_through_the_digest(client, auth, world):
     ).one()
     assert NIK not in stored[0] and stored[1] == crypto.nik_digest(NIK)
     for q in (NIK, "3204 0551 0293 0007", KK):
-        assert "Wati Suryani" in client.get(f"/search?q={q}").get_data(as_text=True), q
+        assert "Wati Suryani" in client.get(f"/search?q={q}", follow_redirects=True).get_data(as_text=True), q
     found = client.get(f"/cases/new?nik={NIK}").get_data(as_text=True)
     assert "Wati Suryani" in found
     login_as(auth, "desk.b")
-    assert "Wati Suryani" not in client.get(f"/search?q={NIK}").get_data(as_text=True)
+    assert "Wati Suryani" not in client.get(f"/search?q={NIK}", follow_redirects=True).get_data(as_text=True)
 
 
 def test_nik_clash_outside_scope_says_nothing_about_the_other_person(client, auth, world):
@@ -202,7 +202,7 @@ def test_pages_show_the_numbers_masked(client, auth, world):
         assert NIK not in html and KK not in html, path
     # A search shows back what the officer typed, and the matches masked.
     for path in (f"/search?q={NIK}", f"/cases/new?nik={NIK}", f"/search?q={KK}"):
-        html = client.get(path).get_data(as_text=True)
+        html = client.get(path, follow_redirects=True).get_data(as_text=True)
         assert "Wati Suryani" in html and masked_nik in html, path
     assert masked_nik in client.get(f"/persons/{person.id}").get_data(as_text=True)
     assert masked_kk in client.get(f"/households/{person.household_id}").get_data(as_text=True)

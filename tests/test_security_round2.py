@@ -396,3 +396,103 @@ def test_more_attachments_than_the_limit_per_case_are_refused_at_the_field(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(m.Attachment)) == 0
     three = intake_form(file_house=[(io.BytesIO(PNG), f"rumah{i}.png") for i in range(3)])
     assert post_intake(auth, three, content_type="multipart/form-data").status_code == 302
+
+
+# -- 2. administrators never see personal data, on pages, PDFs or attachments -------------------
+
+
+def _citizen_with_a_ktp_scan(world, app, tmp_path):
+    from slrt.intake import models as m
+
+    case = world.case_a
+    person = case.reporter
+    person.name, person.phone = "Rahasia Warganingsih", "081234567890"
+    case.household.street = "Jalan Kenanga Rahasia 7"
+    monkey_dir = app.config["UPLOAD_DIR"]
+    stored = "ktp-test.png"
+    (__import__("pathlib").Path(monkey_dir)).mkdir(parents=True, exist_ok=True)
+    (__import__("pathlib").Path(monkey_dir) / stored).write_bytes(PNG)
+    scan = m.Attachment(
+        case=case,
+        kind=m.AttachmentKind.KTP,
+        original_name="ktp.png",
+        stored_name=stored,
+        content_type="image/png",
+        size=len(PNG),
+        uploaded_by_id=world.users["desk_a"].id,
+    )
+    db.session.add(scan)
+    db.session.commit()
+    return case, person, scan
+
+
+@pytest.mark.parametrize("admin", ["admin.jabar", "admin"])
+def test_an_administrator_sees_no_personal_data_on_pages_pdfs_or_attachments(
+    app, client, auth, world, tmp_path, monkeypatch, admin
+):
+    from slrt.referrals.models import ReferralStatus
+    from tests.referral_factories import referral_in
+
+    case, person, scan = _citizen_with_a_ktp_scan(world, app, tmp_path)
+    referral = referral_in(world, ReferralStatus.SENT)
+    db.session.commit()
+    auth.login(admin)
+    pages = [
+        f"/persons/{person.id}",
+        f"/households/{case.household_id}",
+        f"/cases/{case.id}",
+        f"/referrals/{referral.id}",
+    ]
+    for page in pages:
+        response = client.get(page)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, page
+        assert "Rahasia" not in html and "34567890" not in html, page
+    for query in ("081234567890", "Warganingsih"):  # the search box shows the query itself
+        html = client.get(f"/search?q={query}").get_data(as_text=True)
+        assert "Rahasia" not in html and "Kenanga" not in html and "Aminah" not in html, query
+    from slrt.referrals import letter as letters
+
+    asked = []
+    real = letters.render_letter
+    monkeypatch.setattr(
+        letters,
+        "render_letter",
+        lambda r, hide_reporter: asked.append(hide_reporter) or real(r, hide_reporter=hide_reporter),
+    )
+    letter = client.get(f"/referrals/{referral.id}/letter.pdf")
+    assert letter.status_code == 200 and letter.mimetype == "application/pdf"
+    assert asked == [True]  # the letter leaves out the citizen's name, address and phone
+    assert client.get(f"/attachments/{scan.id}").status_code == 404
+
+
+def test_the_desk_still_sees_the_citizen_and_the_ktp_scan(app, client, auth, world, tmp_path):
+    case, person, scan = _citizen_with_a_ktp_scan(world, app, tmp_path)
+    auth.login("desk.a")
+    assert "Rahasia Warganingsih" in client.get(f"/persons/{person.id}").get_data(as_text=True)
+    assert "Jalan Kenanga Rahasia 7" in client.get(f"/households/{case.household_id}").get_data(as_text=True)
+    assert "Rahasia Warganingsih" in client.get("/search?q=Warganingsih").get_data(as_text=True)
+    assert client.get(f"/attachments/{scan.id}").data == PNG
+
+
+# -- 7. personal numbers never appear in a URL -------------------------------------------------
+
+
+def test_a_search_by_nik_or_phone_leaves_no_number_in_the_url(client, auth, world):
+    auth.login("desk.a")
+    response = client.get("/search?q=3204011705800001")
+    assert response.status_code == 302 and "3204" not in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Siti Aminah" in page or "Tidak ada warga" in page
+    assert "/search?held=1" in response.headers["Location"]
+
+
+def test_the_idle_timeout_and_language_next_drop_a_query_with_a_personal_number(app, client, auth, world):
+    from slrt.core.web import without_numbers
+
+    assert without_numbers("/search?q=081234567890") == "/search"
+    assert without_numbers("/cases/new?nik=3204011705800001") == "/cases/new"
+    assert without_numbers("/search?q=siti&page=2") == "/search?q=siti&page=2"
+    auth.login("desk.a")
+    response = auth.post("/lang/en", {"next": "/cases/new?nik=3204011705800001"}, page="/")
+    assert response.headers["Location"] == "/cases/new"

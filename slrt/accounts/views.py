@@ -15,7 +15,7 @@ from slrt.core.audit import audit
 from slrt.core.forms import EmptyForm, apply_errors
 from slrt.core.permissions import Permission, requires
 from slrt.core.transaction import discard
-from slrt.core.web import is_safe_next
+from slrt.core.web import is_safe_next, without_numbers
 from slrt.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -37,7 +37,7 @@ def login() -> Any:
             login_user(result.user)
             session.permanent = True
             target = request.args.get("next")
-            return redirect(target if is_safe_next(target) else url_for("intake.home"))
+            return redirect(without_numbers(target) if is_safe_next(target) else url_for("intake.home"))
         if result.locked:
             form.form_errors.append(
                 _(
@@ -75,7 +75,7 @@ def set_language(code: str) -> Any:
     if current_user.is_authenticated:
         current_user.locale = code
     target = request.form.get("next")
-    return redirect(target if is_safe_next(target) else url_for("intake.home"))
+    return redirect(without_numbers(target) if is_safe_next(target) else url_for("intake.home"))
 
 
 # -- administration of users ---------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
@@ -128,6 +129,16 @@ def error_response(code: int, message: str | None = None) -> Any:
     return render_template("errors/error.html", code=code, title=title, text=message or text), code
 
 
+# A NIK, No. KK or phone number: never in a URL, where a shared computer's history keeps it.
+PERSONAL_NUMBER = re.compile(r"\d{10,}")
+
+
+def without_numbers(target: str) -> str:
+    """`target` (a local path), without its query string when that carries a personal number."""
+    path, _sep, query = target.partition("?")
+    return path if PERSONAL_NUMBER.search(re.sub(r"%20|[\s.+-]", "", query)) else target
+
+
 def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Only local paths may be redirect targets (no scheme, no host, no `//evil`)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -183,7 +194,7 @@ def end_idle_session() -> Any:
             _("Sesi Anda berakhir karena %(n)d menit tidak ada kegiatan. Silakan masuk lagi.", n=limit // 60),
             "info",
         )
-        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        target = without_numbers(request.full_path.rstrip("?")) if request.method == "GET" else None
         return redirect(url_for("accounts.login", next=target) if target else url_for("accounts.login"))
     if not isinstance(last_seen, int) or now - last_seen >= 30:  # a cookie rewrite at most every 30 s
         session[LAST_SEEN] = now
@@ -328,6 +339,7 @@ def init_app(app: Flask) -> None:
             "has_endpoint": app.view_functions.__contains__,
             "Role": Role,
             "empty_form": empty_form,
+            "without_numbers": without_numbers,
             "labels": app.extensions[LABELS],
         }
 

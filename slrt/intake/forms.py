@@ -1,5 +1,5 @@
 """Desk intake forms. They render fields and carry the CSRF token; the checks themselves live in
-`intake.services.create_case`, which sees the whole visit at once (consent, scope, duplicates)."""
+`intake.registration.create_case`, which sees the whole visit at once (consent, scope, duplicates)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

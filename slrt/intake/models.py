@@ -165,7 +165,7 @@ class Person(Model):
         enum_column(NikMissingReason, "nik_missing_reason")
     )
     name: Mapped[str] = mapped_column(sa.String(160))
-    # Lower-cased, accent-free copy of the name for searching (see intake.services).
+    # Lower-cased, accent-free copy of the name for searching (see intake.search).
     name_search: Mapped[str] = mapped_column(sa.String(160), index=True, default="")
     birth_date: Mapped[date | None]
     # None or DAY: the exact date; YEAR/ABOUT: only the year is known (ages become intervals).

@@ -3,6 +3,7 @@ attachments. Views stay thin: scope through `visible`/`get_or_404`, one service 
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -33,7 +35,7 @@ from slrt.core.crypto import mask
 from slrt.core.nik import NIK_MISSING_LABELS
 from slrt.core.permissions import Permission, has, requires
 from slrt.core.transaction import discard
-from slrt.core.web import page_number, public_status_url
+from slrt.core.web import PERSONAL_NUMBER, page_number, public_status_url
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
@@ -44,9 +46,12 @@ from slrt.intake import search as people_search
 from slrt.intake.forms import FindForm, IntakeForm, SearchForm
 from slrt.privacy.consent import consent_withdrawn
 from slrt.privacy.consent_text import CURRENT_VERSION, purpose_text
+from slrt.referrals.access import sees_people
 from slrt.referrals.models import Referral
 
 bp = Blueprint("intake", __name__)
+# Session key of a search by NIK or phone number (never kept in the URL).
+HELD_SEARCH = "held_search"
 
 PERSON_FIELD_LABELS = {
     "nik": _l("NIK"),
@@ -127,9 +132,15 @@ def search() -> Any:
     if not has(current_user, Permission.SEE_WHOLE_CASE):
         abort(403)
     form = SearchForm(request.args)
+    if PERSONAL_NUMBER.search(re.sub(r"[\s.+-]", "", form.q.data or "")):
+        # A NIK or phone number never stays in the URL (browser history): kept in the session.
+        session[HELD_SEARCH] = form.q.data
+        return redirect(url_for("intake.search", held=1))
+    if request.args.get("held") and not form.q.data:
+        form.q.data = session.get(HELD_SEARCH, "")
     result = people_search.search_statements(form.q.data or "", current_user)
     persons = cases = None
-    if result.persons is not None:
+    if result.persons is not None and sees_people(current_user):
         persons = db.paginate(
             result.persons,
             page=page_number(),
@@ -477,6 +488,8 @@ def attachment(attachment_id: int) -> Any:
     if item is None:
         abort(404)
     get_or_404(m.Case, item.case_id)
+    if not sees_people(current_user):  # a KTP scan is personal data: administrators never see it
+        abort(404)
     path = registration.attachment_path(item)
     if not path.is_file():
         abort(404)

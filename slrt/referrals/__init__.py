@@ -47,6 +47,15 @@ def init_app(app):
     app.add_template_global(views.agency_choices, "referral_agency_choices")
     app.add_template_global(referral_deadline)
 
+    def shows_people() -> bool:
+        from flask_login import current_user
+
+        from slrt.referrals.access import sees_people
+
+        return sees_people(current_user)
+
+    app.add_template_global(shows_people)
+
     @app.context_processor
     def referral_labels() -> dict[str, Any]:
         return {

@@ -110,3 +110,10 @@ def can_see_personal_data(user: User, referral: Referral | None = None) -> bool:
             and not referral.case.anonymous
         )
     return False
+
+
+def sees_people(user: User) -> bool:
+    """`can_see_personal_data` for pages that show the records a user can load (person, household,
+    search, attachments): an agency officer's scope already holds only the people of its own sent,
+    named referrals, so the rule reduces to the role. Administrators never see them."""
+    return user.is_authenticated and (user.role is Role.AGENCY or can_see_personal_data(user))

@@ -25,6 +25,7 @@ from slrt.directory.models import Agency
 from slrt.extensions import db
 from slrt.intake.models import Case
 from slrt.referrals import deadlines, queries, transitions, workflow
+from slrt.referrals.access import can_see_personal_data, sees_people
 from slrt.referrals.forms import DeleteHolidayForm, HolidayForm, NoteForm, TransitionForm, VersionForm
 from slrt.referrals.models import REFERRAL_STATUS_LABELS, Referral, ReferralEvent
 from slrt.referrals.models import ReferralStatus as S
@@ -127,7 +128,8 @@ def detail(referral_id: int) -> Any:
         events=events,
         actions=available_actions(referral, current_user),
         agencies=agency_choices(referral),
-        show_reporter=has(current_user, Permission.SEE_WHOLE_CASE) or not referral.case.anonymous,
+        show_reporter=sees_people(current_user)
+        and (has(current_user, Permission.SEE_WHOLE_CASE) or not referral.case.anonymous),
     )
 
 
@@ -225,7 +227,8 @@ def letter(referral_id: int) -> Any:
         abort(404)
     from slrt.referrals.letter import render_letter
 
-    pdf = render_letter(referral, hide_reporter=referral.case.anonymous)
+    hide = referral.case.anonymous or not can_see_personal_data(current_user, referral)
+    pdf = render_letter(referral, hide_reporter=hide)
     audit("referral.letter", referral)
     name = referral.letter_number.replace("/", "-")
     return Response(
