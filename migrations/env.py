@@ -96,6 +96,7 @@ def run_migrations_online():
             # dropping a table that others reference fails (a downgrade of 0013 did). Off for
             # the migration's connection only, and checked afterwards.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # else Alembic joins this transaction and never commits it
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -107,6 +108,7 @@ def run_migrations_online():
         if connection.dialect.name == "sqlite":
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
             if broken:
                 raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
 
