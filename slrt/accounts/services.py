@@ -100,15 +100,13 @@ def authenticate(username: str, password: str, address: str | None = None) -> Lo
     else:
         good = user.check_password(password) and user.active and not user.service_account
     if not good:
-        locked = False
+        address_locked = account_locked = False
         if limits_ is not None:
             limiter.limiter.hit(limits_[0], limits_[1])
             limiter.limiter.hit(limits_[2], limits_[3])
-            locked = not limiter.limiter.test(limits_[0], limits_[1])
+            address_locked = not limiter.limiter.test(limits_[0], limits_[1])
             account_locked = user is not None and not limiter.limiter.test(limits_[2], limits_[3])
-            locked = locked or account_locked
-        else:
-            account_locked = False
+        locked = address_locked or account_locked
 
         def count_failure() -> None:
             if user is None:
