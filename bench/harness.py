@@ -69,18 +69,10 @@ def serve(
 
 
 def real_clock(env: dict[str, str]) -> dict[str, str]:
-    """`env` without libfaketime's preload, for a server whose day does not matter (redis-server:
-    under libfaketime 0.9.10 its sleeps fail)."""
+    """`env` without libfaketime's preload, for a server a test starts (gunicorn, redis-server):
+    under libfaketime 0.9.10 with FAKETIME_DONT_FAKE_MONOTONIC=1 their sleeps fail with EINVAL,
+    and faking their monotonic clock too breaks redis-server."""
     return {k: v for k, v in env.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
-
-
-def test_clock(env: dict[str, str]) -> dict[str, str]:
-    """`env` for an app server a test starts: under libfaketime (how the suite proves it does not
-    depend on the day) it keeps the test's fake day, so cookies and dates agree with the test,
-    with the monotonic clock faked too (libfaketime 0.9.10 breaks monotonic sleeps otherwise)."""
-    if "faketime" not in env.get("LD_PRELOAD", ""):
-        return env
-    return {**env, "FAKETIME_DONT_FAKE_MONOTONIC": "0"}
 
 
 def pause(seconds: float) -> None:
