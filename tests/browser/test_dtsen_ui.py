@@ -2,6 +2,7 @@
 results and on the household page, readable on a phone and a desktop."""
 
 import pytest
+from playwright.sync_api import expect
 
 from slrt.extensions import db
 from slrt.intake import models as m
@@ -26,6 +27,6 @@ def test_search_and_household_show_the_imported_register_data(page, world):
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     row.get_by_role("link").click()
     page.get_by_role("link", name="Lihat keluarga").click()
-    assert page.get_by_text("Program yang diterima").is_visible()
+    expect(page.get_by_text("Program yang diterima")).to_be_visible()
     for width in (360, 1280):
         screenshot(page, f"dtsen-household-{width}", width)

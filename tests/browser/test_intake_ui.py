@@ -4,6 +4,7 @@ consent, save, receipt."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login, screenshot
 from tests.factories import PASSWORD
@@ -22,7 +23,7 @@ def test_desk_officer_registers_a_new_household_and_prints_the_receipt(page, wor
     # Find first: a known person is offered...
     page.fill("#name", "siti")
     page.get_by_role("button", name="Cari").click()
-    assert page.get_by_text("Siti Aminah").is_visible()
+    expect(page.get_by_text("Siti Aminah")).to_be_visible()
     screenshot(page, "intake-find-1280")
     # ...a new one goes straight to registration, with what was typed.
     page.fill("#name", "Wati Suryani")
@@ -69,8 +70,8 @@ def test_desk_officer_registers_a_new_household_and_prints_the_receipt(page, wor
     page.wait_for_url(re.compile(r"/cases/\d+/receipt$"))
     code = page.locator("#tracking-code").inner_text()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", code)
-    assert page.locator(".qr svg").is_visible()
-    assert page.get_by_text("Langkah selanjutnya").is_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
+    expect(page.get_by_text("Langkah selanjutnya")).to_be_visible()
     for width in (360, 1280):
         screenshot(page, f"intake-receipt-{width}", width)
         assert no_sideways_scroll(page), width
@@ -78,7 +79,8 @@ def test_desk_officer_registers_a_new_household_and_prints_the_receipt(page, wor
     # The household page shows both members and the case.
     page.get_by_role("link", name="Buka kasus").click()
     page.get_by_role("link", name="Lihat keluarga").click()
-    assert page.get_by_text("Dede").is_visible() and page.get_by_text(code).is_visible()
+    expect(page.get_by_text("Dede")).to_be_visible()
+    expect(page.get_by_text(code)).to_be_visible()
     for width in (360, 1280):
         screenshot(page, f"intake-household-{width}", width)
 

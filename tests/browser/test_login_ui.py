@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login, screenshot
 from tests.factories import PASSWORD
@@ -15,7 +16,7 @@ def test_login_page_and_desk_home_in_both_languages(page, world, lang):
     login(page, "desk.a", PASSWORD)
     heading = page.locator("h1").first.inner_text()
     assert heading == "Kantor PKS-A"
-    assert page.get_by_text("Open cases" if lang == "en" else "Kasus terbuka").first.is_visible()
+    expect(page.get_by_text("Open cases" if lang == "en" else "Kasus terbuka").first).to_be_visible()
     for width in (360, 1280):
         screenshot(page, f"desk-home-{lang}-{width}", width)
     # Nothing overflows sideways on a phone.

@@ -5,6 +5,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from slrt.extensions import db
 from slrt.intake import models as m
@@ -60,7 +61,7 @@ def submit(page) -> None:
 def test_a_post_that_never_arrives_loses_nothing_and_the_retry_saves_once(page, world):
     login(page, "desk.a", PASSWORD)
     open_new_case_form(page, "Rina Marlina")
-    assert page.get_by_text("disimpan sementara di komputer ini").is_visible()
+    expect(page.get_by_text("disimpan sementara di komputer ini")).to_be_visible()
     fill_visit(page)
 
     page.context.set_offline(True)
@@ -77,7 +78,7 @@ def test_a_post_that_never_arrives_loses_nothing_and_the_retry_saves_once(page, 
     page.context.set_offline(False)
     alert.get_by_role("button", name="Coba kirim lagi").click()
     page.wait_for_url(re.compile(r"/cases/\d+/receipt$"))
-    assert page.get_by_text("Kunjungan tersimpan").is_visible()  # the flash reached the receipt
+    expect(page.get_by_text("Kunjungan tersimpan")).to_be_visible()  # the flash reached the receipt
     assert cases_named("Rina Marlina") == 1
     # Saved: the draft is gone, a new form starts empty.
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('slrt-draft:'))") == []
@@ -104,7 +105,7 @@ def test_an_answer_lost_after_the_server_saved_still_gives_one_case(page, world)
     page.unroute("**/cases/new")
     page.locator("[data-draft-offline]").get_by_role("button", name="Coba kirim lagi").click()
     page.wait_for_url(re.compile(r"/cases/\d+/receipt$"))
-    assert page.get_by_text("Kunjungan ini sudah tersimpan").is_visible()
+    expect(page.get_by_text("Kunjungan ini sudah tersimpan")).to_be_visible()
     assert cases_named("Rina Marlina") == 1
 
 
@@ -161,7 +162,7 @@ def test_after_a_lost_answer_the_draft_is_offered_again_and_saves_nothing_twice(
 
     submit(page)
     page.wait_for_url(re.compile(r"/cases/\d+/receipt$"))
-    assert page.get_by_text("Kunjungan ini sudah tersimpan").is_visible()
+    expect(page.get_by_text("Kunjungan ini sudah tersimpan")).to_be_visible()
     assert cases_named("Rina Marlina") == 1
 
 
@@ -231,7 +232,7 @@ def test_without_javascript_the_form_posts_as_before(browser, live_server, world
         fill_visit(page)
         submit(page)
         page.wait_for_url(re.compile(r"/cases/\d+/receipt$"))
-        assert page.get_by_text("Kunjungan tersimpan").is_visible()
+        expect(page.get_by_text("Kunjungan tersimpan")).to_be_visible()
         assert cases_named("Rina Marlina") == 1
     finally:
         context.close()

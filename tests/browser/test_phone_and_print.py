@@ -9,6 +9,7 @@ import subprocess
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, login, screenshot
 from tests.factories import PASSWORD
@@ -88,12 +89,12 @@ def test_printing_hides_the_menu_and_the_buttons(page, scene):
     login(page, "desk.a", PASSWORD)
     page.set_viewport_size({"width": A4_WIDTH, "height": 1123})
     page.goto(f"/cases/{scene['case'].id}")
-    assert page.locator(".topbar").is_visible()
+    expect(page.locator(".topbar")).to_be_visible()
     page.emulate_media(media="print")
     assert not page.locator(".topbar").is_visible()
     assert not page.locator("nav").first.is_visible()
     assert page.locator("main .btn:visible").count() == 0
-    assert page.locator("main h1").is_visible()
+    expect(page.locator("main h1")).to_be_visible()
     page.emulate_media(media="screen")
 
 

@@ -1,6 +1,7 @@
 """The citizen's side in a real browser: report online on a phone, then follow the status."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 
@@ -84,9 +85,9 @@ def test_status_with_referrals_and_survey_looks_right(page, world):
     assert serious_violations(page) == []
     screenshot(page, "public-status-survey-360")
     page.click("text=Kirim penilaian")
-    assert page.get_by_text("penilaian Anda sudah kami terima").first.is_visible()
+    expect(page.get_by_text("penilaian Anda sudah kami terima").first).to_be_visible()
     page.goto(f"/status?code={wrong_check(case.tracking_code)}")
-    assert page.get_by_text("Kode tidak valid, periksa kembali.").is_visible()
+    expect(page.get_by_text("Kode tidak valid, periksa kembali.")).to_be_visible()
     screenshot(page, "public-status-invalid-360")
 
 
@@ -104,6 +105,6 @@ def test_report_works_without_javascript(browser, live_server, world, quick_form
         screenshot(page, "public-report-nojs-choices-360")
         page.click("button[type=submit].btn-primary")
         page.wait_for_url("**/lapor/terkirim")
-        assert page.locator(".code-xl").is_visible()
+        expect(page.locator(".code-xl")).to_be_visible()
     finally:
         context.close()

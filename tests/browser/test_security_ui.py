@@ -4,6 +4,7 @@ region picker's script still runs; the administrator's audit and token pages loo
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from slrt.accounts import services
 from slrt.core.audit import audit
@@ -95,6 +96,6 @@ def test_audit_and_token_pages_for_the_administrator(strict_page, world):
     page.get_by_role("link", name="Cabut").first.click()
     screenshot(page, "security-token-revoke-1280", 1280)
     page.get_by_role("button", name="Ya, cabut token").click()
-    assert page.get_by_text("dicabut").first.is_visible()
+    expect(page.get_by_text("dicabut").first).to_be_visible()
     page.set_viewport_size({"width": 360, "height": 800})
     assert not violations, violations
