@@ -487,6 +487,36 @@ def test_a_search_by_nik_or_phone_leaves_no_number_in_the_url(client, auth, worl
     assert "/search?held=1" in response.headers["Location"]
 
 
+def test_the_new_case_search_by_nik_leaves_no_number_in_a_url_or_a_readable_cookie(client, auth, world):
+    nik = "3204011705800001"
+    factories.make_person(nik=nik, name="Siti Aminah")
+    db.session.commit()
+    auth.login("desk.a")
+    response = client.get(f"/cases/new?nik={nik}")
+    assert response.status_code == 302 and nik[:6] not in response.headers["Location"]
+    assert response.headers["Location"].endswith("/cases/new?held=1")
+    # Flask's session cookie is only signed: what it holds is encrypted, so it cannot be read back.
+    cookie = client.get_cookie("session").value
+    assert nik not in _session_text(cookie)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Siti Aminah" in page  # the search still ran, on the held number
+    assert not [href for href in re.findall(r'(?:href|action)="([^"]*)"', page) if nik in href]
+    # "Register a new citizen" goes on with the held fields, not with the number in its link.
+    response = client.get("/cases/new?nik=3204019999999999&new=1")
+    assert response.headers["Location"].endswith("/cases/new?held=1&new=1")
+    form = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'value="3204019999999999"' in form  # the typed number reached the form
+
+
+def _session_text(cookie: str) -> str:
+    import base64
+    import zlib
+
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(raw) if cookie.startswith(".") else raw).decode()
+
+
 def test_the_idle_timeout_and_language_next_drop_a_query_with_a_personal_number(app, client, auth, world):
     from slrt.core.web import without_numbers
 

@@ -30,7 +30,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from slrt.core import tracking
+from slrt.core import crypto, tracking
 from slrt.core.audit import audit
 from slrt.core.forms import EmptyForm
 from slrt.core.permissions import ROLE_LABELS, Role, can
@@ -131,6 +131,28 @@ def error_response(code: int, message: str | None = None) -> Any:
 
 # A NIK, No. KK or phone number: never in a URL, where a shared computer's history keeps it.
 PERSONAL_NUMBER = re.compile(r"\d{10,}")
+
+
+def carries_number(text: str | None) -> bool:
+    """True when `text` holds a personal number, however it was typed (spaces, dots, dashes)."""
+    return bool(PERSONAL_NUMBER.search(re.sub(r"[\s.+-]", "", text or "")))
+
+
+def hold(key: str, value: Any) -> None:
+    """Keep `value` for the next request in the session, encrypted: Flask's session cookie is only
+    signed, and a NIK must not be readable from a shared computer's cookies either."""
+    session[key] = crypto.encrypt(json.dumps(value))
+
+
+def held(key: str, default: Any = None) -> Any:
+    """What `hold` kept under `key`, or `default` (nothing kept, or kept under a retired key)."""
+    token = session.get(key)
+    if not isinstance(token, str):
+        return default
+    try:
+        return json.loads(crypto.decrypt(token))
+    except (crypto.DecryptionFailed, ValueError):
+        return default
 
 
 def without_numbers(target: str) -> str:

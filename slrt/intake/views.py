@@ -3,7 +3,6 @@ attachments. Views stay thin: scope through `visible`/`get_or_404`, one service 
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -18,7 +17,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -26,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from slrt.accounts.models import Role
 from slrt.accounts.services import ValidationFailed
@@ -35,7 +34,7 @@ from slrt.core.crypto import mask
 from slrt.core.nik import NIK_MISSING_LABELS
 from slrt.core.permissions import Permission, has, requires
 from slrt.core.transaction import discard
-from slrt.core.web import PERSONAL_NUMBER, page_number, public_status_url
+from slrt.core.web import carries_number, held, hold, page_number, public_status_url
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
@@ -52,6 +51,8 @@ from slrt.referrals.models import Referral
 bp = Blueprint("intake", __name__)
 # Session key of a search by NIK or phone number (never kept in the URL).
 HELD_SEARCH = "held_search"
+HELD_FIND = "held_find"  # the new-case find step's fields when they carried a NIK
+FIND_FIELDS = ("nik", "name", "birth_date")
 
 PERSON_FIELD_LABELS = {
     "nik": _l("NIK"),
@@ -132,12 +133,12 @@ def search() -> Any:
     if not has(current_user, Permission.SEE_WHOLE_CASE):
         abort(403)
     form = SearchForm(request.args)
-    if PERSONAL_NUMBER.search(re.sub(r"[\s.+-]", "", form.q.data or "")):
+    if carries_number(form.q.data):
         # A NIK or phone number never stays in the URL (browser history): kept in the session.
-        session[HELD_SEARCH] = form.q.data
+        hold(HELD_SEARCH, form.q.data)
         return redirect(url_for("intake.search", held=1))
     if request.args.get("held") and not form.q.data:
-        form.q.data = session.get(HELD_SEARCH, "")
+        form.q.data = held(HELD_SEARCH, "")
     result = people_search.search_statements(form.q.data or "", current_user)
     persons = cases = None
     if result.persons is not None and sees_people(current_user):
@@ -234,7 +235,15 @@ def _parse_date(text: str | None) -> date | None:
 @requires(Permission.REGISTER_CASES)
 def new_case() -> Any:
     """Find the visitor first; then one form for visitor, household and visit."""
-    find = FindForm(request.args)
+    if carries_number(request.args.get("nik")):
+        # Like the search: a NIK never stays in the URL (browser history, proxy logs); the find
+        # fields wait in the session and the page is asked for again without them.
+        hold(HELD_FIND, {key: request.args.get(key, "") for key in FIND_FIELDS})
+        return redirect(url_for("intake.new_case", held=1, new=request.args.get("new") or None))
+    args = request.args
+    if args.get("held"):
+        args = MultiDict({**held(HELD_FIND, {}), **args.to_dict()})
+    find = FindForm(args)
     person = None
     if request.args.get("person_id"):
         person = get_or_404(m.Person, request.args.get("person_id", type=int))
@@ -247,7 +256,9 @@ def new_case() -> Any:
         else []
     )
     if person is None and not request.args.get("new") and (not searched or candidates):
-        return render_template("intake/find.html", find=find, candidates=candidates, searched=searched)
+        return render_template(
+            "intake/find.html", find=find, candidates=candidates, searched=searched, held=bool(args.get("held"))
+        )
     form = IntakeForm(formdata=None)
     form.idempotency_key.data = secrets.token_urlsafe(24)
     if person is not None:
