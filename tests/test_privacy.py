@@ -107,7 +107,7 @@ def test_lookup_by_nik_and_kk_goes_through_the_digest(client, auth, world):
     assert NIK not in stored[0] and stored[1] == crypto.nik_digest(NIK)
     for q in (NIK, "3204 0551 0293 0007", KK):
         assert "Wati Suryani" in client.get(f"/search?q={q}", follow_redirects=True).get_data(as_text=True), q
-    found = client.get(f"/cases/new?nik={NIK}").get_data(as_text=True)
+    found = client.get(f"/cases/new?nik={NIK}", follow_redirects=True).get_data(as_text=True)
     assert "Wati Suryani" in found
     login_as(auth, "desk.b")
     assert "Wati Suryani" not in client.get(f"/search?q={NIK}", follow_redirects=True).get_data(as_text=True)
