@@ -45,6 +45,7 @@ bench: translations
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/bandit -q -r slrt -lll
 	$(BIN)/lint-imports

@@ -257,7 +257,11 @@ def new_case() -> Any:
     )
     if person is None and not request.args.get("new") and (not searched or candidates):
         return render_template(
-            "intake/find.html", find=find, candidates=candidates, searched=searched, held=bool(args.get("held"))
+            "intake/find.html",
+            find=find,
+            candidates=candidates,
+            searched=searched,
+            held=bool(args.get("held")),
         )
     form = IntakeForm(formdata=None)
     form.idempotency_key.data = secrets.token_urlsafe(24)
