@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -80,6 +81,34 @@ def pause(seconds: float) -> None:
     the suite proves it does not depend on the day): there time.sleep's clock_nanosleep on the
     monotonic clock fails with EINVAL, while a timed wait on an event keeps the real clock."""
     threading.Event().wait(seconds)
+
+
+def run(
+    cmd: list[str],
+    *,
+    timeout: float,
+    check: bool = False,
+    input: str | bytes | None = None,
+    capture_output: bool = False,
+    **popen: Any,
+) -> subprocess.CompletedProcess:
+    """subprocess.run with a timeout that also holds under libfaketime: subprocess's own timeout
+    waits with time.sleep (EINVAL there, see `pause`); here a timer thread kills the child."""
+    if capture_output:
+        popen.update(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if input is not None:
+        popen["stdin"] = subprocess.PIPE
+    proc = subprocess.Popen(cmd, **popen)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        stdout, stderr = proc.communicate(input)
+    finally:
+        timer.cancel()
+    done = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+    if check:
+        done.check_returncode()
+    return done
 
 
 def stop(proc: subprocess.Popen) -> None:

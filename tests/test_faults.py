@@ -11,6 +11,7 @@ import errno
 import http.cookiejar
 import io
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -56,14 +57,29 @@ def _gunicorn_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
+class _CookiesForTheVisit(urllib.request.HTTPCookieProcessor):
+    """Keeps each cookie for the client's whole life, whatever its Expires or Max-Age. The server
+    runs on the real clock (`harness.real_clock`); under libfaketime this process's clock may be
+    months ahead, where the session cookie's eight hours have long run out."""
+
+    EXPIRY = re.compile(r";\s*(expires|max-age)=[^;]*", re.IGNORECASE)
+
+    def http_response(self, request, response):
+        cookies = response.headers.get_all("Set-Cookie") or []
+        del response.headers["Set-Cookie"]
+        for cookie in cookies:
+            response.headers["Set-Cookie"] = self.EXPIRY.sub("", cookie)
+        return super().http_response(request, response)
+
+    https_response = http_response
+
+
 class Browser:
     """A cookie-keeping HTTP client over urllib, for a real gunicorn server."""
 
     def __init__(self, base: str):
         self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
+        self.opener = urllib.request.build_opener(_CookiesForTheVisit(http.cookiejar.CookieJar()))
 
     def request(self, path: str, data: dict | None = None, headers: dict | None = None, timeout=20):
         body = None
@@ -257,11 +273,11 @@ def test_postgresql_restart_errors_only_while_down_and_recovers_by_itself(tmp_pa
     if harness.pg_tool("initdb") is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
     dump = tmp_path / "test.dump"
-    subprocess.run(
+    harness.run(
         [harness.pg_tool("pg_dump"), "-Fc", "-f", str(dump), pg_url(_test_db_url())], check=True, timeout=120
     )
     with harness.private_postgres() as pg:
-        subprocess.run(
+        harness.run(
             [harness.pg_tool("pg_restore"), "--no-owner", "-d", pg_url(pg.url), str(dump)],
             check=True,
             timeout=120,
@@ -501,7 +517,7 @@ def _snapshot(url: str) -> tuple[dict[str, int], list[str]]:
 
 def _flask(url: str, tmp_path: Path, *args: str) -> str:
     env = {**harness.env_for(url, str(tmp_path / "instance")), "FLASK_APP": "wsgi"}
-    done = subprocess.run(
+    done = harness.run(
         [str(harness.BIN / "flask"), *args],
         env=env,
         cwd=harness.ROOT,
@@ -524,14 +540,14 @@ def _restored_copy(tmp_path: Path):
         yield f"sqlite:///{copy}"
         return
     dump = tmp_path / "slrt.dump"
-    subprocess.run([harness.pg_tool("pg_dump"), "-Fc", "-f", str(dump), pg_url(url)], check=True, timeout=300)
+    harness.run([harness.pg_tool("pg_dump"), "-Fc", "-f", str(dump), pg_url(url)], check=True, timeout=300)
     name = f"slrt_restore_{os.getpid()}_{time.monotonic_ns()}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     target = sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
     try:
-        subprocess.run(
+        harness.run(
             [harness.pg_tool("pg_restore"), "--no-owner", "-d", pg_url(target), str(dump)],
             check=True,
             timeout=300,
@@ -591,12 +607,12 @@ with app.app_context():
 def _round_1_tree(tmp_path: Path) -> Path:
     tree = tmp_path / "round1"
     tree.mkdir()
-    archive = subprocess.run(
+    archive = harness.run(
         ["git", "archive", ROUND_1_COMMIT], cwd=harness.ROOT, capture_output=True, timeout=120
     )
     if archive.returncode != 0:
         pytest.skip(f"round 1's code ({ROUND_1_COMMIT}) is not in this clone's history")
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True, timeout=120)
+    harness.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True, timeout=120)
     return tree
 
 
@@ -623,7 +639,7 @@ def test_upgrade_runs_forward_on_a_database_round_1_filled_and_every_record_stay
     url, drop = _empty_database(tmp_path)
     try:
         env = {**harness.env_for(url, str(tmp_path / "instance")), "PYTHONPATH": str(tree)}
-        filled = subprocess.run(
+        filled = harness.run(
             [str(harness.BIN / "python"), "-c", ROUND_1_POPULATE],
             cwd=tree,
             env=env,
