@@ -30,7 +30,7 @@ PARSED_NEEDS = 2 * MAX_NEEDS
 PARSED_MEMBERS = 2 * MAX_MEMBERS
 
 BIRTH_PRECISION_LABELS = {
-    m.BirthPrecision.DAY: _l("Tanggal lengkap"),
+    m.BirthPrecision.DAY: _l("Tanggal lengkap diketahui"),
     m.BirthPrecision.YEAR: _l("Hanya tahunnya"),
     m.BirthPrecision.ABOUT: _l("Kira-kira tahunnya"),
 }
@@ -72,7 +72,7 @@ class SearchForm(FlaskForm):
 
 
 def birth_precision_field() -> SelectField:
-    return select(_l("Yang diketahui dari tanggal lahir"), BIRTH_PRECISION_LABELS, default="day")
+    return select(_l("Tanggal lahir"), BIRTH_PRECISION_LABELS, default="day")
 
 
 def birth_year_field() -> StringField:
@@ -90,7 +90,7 @@ def birth_year_field() -> StringField:
 class MemberForm(Form):
     name = StringField(_l("Nama"))
     birth_precision = birth_precision_field()
-    birth_date = StringField(_l("Tanggal lahir"), render_kw={"type": "date"})
+    birth_date = StringField(_l("Tanggal lahir lengkap"), render_kw={"type": "date"})
     birth_year = birth_year_field()
     sex = select(_l("Jenis kelamin"), m.SEX_LABELS, _l("– pilih –"))
     relationship = select(_l("Hubungan dengan kepala keluarga"), m.RELATIONSHIP_LABELS, _l("– pilih –"))
@@ -145,7 +145,7 @@ class IntakeForm(FlaskForm):
     )
     name = StringField(_l("Nama lengkap"), render_kw={"autocomplete": "off"})
     birth_precision = birth_precision_field()
-    birth_date = StringField(_l("Tanggal lahir"), render_kw={"type": "date"})
+    birth_date = StringField(_l("Tanggal lahir lengkap"), render_kw={"type": "date"})
     birth_year = birth_year_field()
     sex = select(_l("Jenis kelamin"), m.SEX_LABELS, _l("– pilih –"))
     phone = StringField(
