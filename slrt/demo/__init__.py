@@ -9,6 +9,7 @@ STEPS = (
     "slrt.demo.directory",
     "slrt.demo.intake",
     "slrt.demo.referrals",
+    "slrt.demo.hard_cases",
     "slrt.demo.public",
     "slrt.demo.privacy",
     "slrt.demo.reports",

@@ -1,6 +1,7 @@
 import click
 from flask.cli import AppGroup
 
+from slrt.core import tracking
 from slrt.demo import run_steps
 from slrt.demo.foundation import DEMO_PASSWORD
 from slrt.extensions import db
@@ -23,3 +24,7 @@ def seed() -> None:
     click.echo(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):")
     for username, role, where in ctx.get("logins", []):
         click.echo(f"  {username:<12} {role:<12} {where}")
+    if ctx.get("hard_cases"):
+        click.echo("Hard cases (issue 16), by tracking code:")
+        for code, name in ctx["hard_cases"]:
+            click.echo(f"  {tracking.display(code)}  {name}")

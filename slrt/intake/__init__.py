@@ -4,9 +4,11 @@
 def init_app(app):
     from slrt.core.web import add_labels
     from slrt.intake import models as m
+    from slrt.intake.records import birth_text
     from slrt.intake.views import bp
 
     app.register_blueprint(bp)
+    app.add_template_filter(birth_text, "birth")
     add_labels(
         app,
         sex=m.SEX_LABELS,

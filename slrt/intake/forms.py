@@ -20,10 +20,20 @@ from wtforms import (
 
 from slrt.core.nik import NIK_MISSING_LABELS
 from slrt.intake import models as m
-from slrt.intake.registration import PROGRAMMES
+from slrt.intake.registration import MAX_MEMBERS, MAX_NEEDS, PROGRAMMES
 
 NEED_ROWS = 3
 MEMBER_ROWS = 3
+# Rows parsed from a post: twice the limits, so one row too many gets a message from the service
+# (slrt.intake.registration) instead of being dropped without a word.
+PARSED_NEEDS = 2 * MAX_NEEDS
+PARSED_MEMBERS = 2 * MAX_MEMBERS
+
+BIRTH_PRECISION_LABELS = {
+    m.BirthPrecision.DAY: _l("Tanggal lengkap diketahui"),
+    m.BirthPrecision.YEAR: _l("Hanya tahunnya"),
+    m.BirthPrecision.ABOUT: _l("Kira-kira tahunnya"),
+}
 
 
 def _choices(labels: dict, blank: str | None = None) -> list[tuple[str, str]]:
@@ -61,9 +71,27 @@ class SearchForm(FlaskForm):
     )
 
 
+def birth_precision_field() -> SelectField:
+    return select(_l("Tanggal lahir"), BIRTH_PRECISION_LABELS, default="day")
+
+
+def birth_year_field() -> StringField:
+    return StringField(
+        _l("Tahun lahir"),
+        render_kw={
+            "inputmode": "numeric",
+            "maxlength": 4,
+            "autocomplete": "off",
+            "placeholder": _l("mis. 1952"),
+        },
+    )
+
+
 class MemberForm(Form):
     name = StringField(_l("Nama"))
-    birth_date = StringField(_l("Tanggal lahir"), render_kw={"type": "date"})
+    birth_precision = birth_precision_field()
+    birth_date = StringField(_l("Tanggal lahir lengkap"), render_kw={"type": "date"})
+    birth_year = birth_year_field()
     sex = select(_l("Jenis kelamin"), m.SEX_LABELS, _l("– pilih –"))
     relationship = select(_l("Hubungan dengan kepala keluarga"), m.RELATIONSHIP_LABELS, _l("– pilih –"))
     disability = select(_l("Disabilitas"), m.DISABILITY_LABELS)
@@ -116,7 +144,9 @@ class IntakeForm(FlaskForm):
         _l("No. KK"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24}
     )
     name = StringField(_l("Nama lengkap"), render_kw={"autocomplete": "off"})
-    birth_date = StringField(_l("Tanggal lahir"), render_kw={"type": "date"})
+    birth_precision = birth_precision_field()
+    birth_date = StringField(_l("Tanggal lahir lengkap"), render_kw={"type": "date"})
+    birth_year = birth_year_field()
     sex = select(_l("Jenis kelamin"), m.SEX_LABELS, _l("– pilih –"))
     phone = StringField(
         _l("Telepon/WA"), render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "off"}
@@ -141,11 +171,11 @@ class IntakeForm(FlaskForm):
     )
     programmes_other = StringField(_l("Program lain (pisahkan dengan koma)"))
 
-    members = FieldList(FormField(MemberForm), min_entries=MEMBER_ROWS, max_entries=12)
+    members = FieldList(FormField(MemberForm), min_entries=MEMBER_ROWS, max_entries=PARSED_MEMBERS)
 
     channel = select(_l("Cara datang"), m.CHANNEL_LABELS)
     case_type = select(_l("Jenis kunjungan"), m.CASE_TYPE_LABELS, default=m.CaseType.NEED.value)
-    needs = FieldList(FormField(NeedForm), min_entries=NEED_ROWS, max_entries=10)
+    needs = FieldList(FormField(NeedForm), min_entries=NEED_ROWS, max_entries=PARSED_NEEDS)
     answer = TextAreaField(_l("Jawaban yang sudah diberikan di desk"), render_kw={"rows": 3})
     urgency = SelectField(_l("Prioritas"), choices=list(URGENCY.items()), validate_choice=False)
     urgency_reason = StringField(_l("Alasan prioritas diubah"))

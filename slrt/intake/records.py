@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from slrt.accounts.models import User
@@ -30,6 +31,19 @@ def change_text(value: Any) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return str(value.value if hasattr(value, "value") else value)
+
+
+def birth_text(person: m.Person) -> str:
+    """A birth date as the desk knows it: "17 Agu 1949", "1952" or "sekitar 1950". A year-only
+    date is stored as 1 July (slrt.core.ages), which must never be shown as if it were known."""
+    born = person.birth_date
+    if born is None:
+        return "–"
+    if person.birth_precision is m.BirthPrecision.YEAR:
+        return str(born.year)
+    if person.birth_precision is m.BirthPrecision.ABOUT:
+        return _("sekitar %(year)d", year=born.year)
+    return format_date(born, "medium")
 
 
 # Identity numbers never enter the change log in full: it records that they changed, masked.

@@ -24,6 +24,7 @@ from slrt.accounts.models import Role, User
 from slrt.accounts.services import ValidationFailed
 from slrt.core import tracking
 from slrt.core.access import region_clause, visible
+from slrt.core.ages import age_bounds, may_be_aged, year_only_date
 from slrt.core.audit import audit
 from slrt.core.crypto import mask, nik_digest
 from slrt.core.db import utcnow
@@ -46,6 +47,18 @@ ELDERLY_AGE = 70
 
 
 ADULT_AGE = 18
+
+
+# Fields asked only where they can change something (the routing engine reads pregnancy for
+# women of 10-55 and schooling for ages 6-21; the desk asks a little wider for schooling).
+PREGNANCY_AGES = (10, 55)
+SCHOOLING_AGES = (5, 25)
+
+
+# As many needs as the citizen has, within reason: a visit with more is better split. The form
+# parses up to twice as many rows, so a longer list is refused with a message, never cut short.
+MAX_NEEDS = 20
+MAX_MEMBERS = 12
 
 
 RT_RW = re.compile(r"^\d{1,3}$")
@@ -71,9 +84,21 @@ def fast_track_reasons(people: list[Any], categories: list[NeedCategory], today:
     a fast-track need such as violence); an empty list means the normal queue."""
     reasons: list[str] = []
     for person in people:
-        age = person.age_on(today)
-        if age is not None and age >= ELDERLY_AGE:
-            reasons.append(_("Lansia %(age)d tahun: %(name)s", age=age, name=person.name))
+        bounds = age_bounds(person.birth_date, getattr(person, "birth_precision", None), today)
+        # Only a known 70+ counts: born in a year that makes her 69 or 70 is not yet fast-tracked
+        # (the officer can raise the priority with a reason).
+        if bounds is not None and bounds[0] >= ELDERLY_AGE:
+            if bounds[0] == bounds[1]:
+                reasons.append(_("Lansia %(age)d tahun: %(name)s", age=bounds[0], name=person.name))
+            else:
+                reasons.append(
+                    _(
+                        "Lansia %(low)d sampai %(high)d tahun: %(name)s",
+                        low=bounds[0],
+                        high=bounds[1],
+                        name=person.name,
+                    )
+                )
         if person.disability is m.Disability.SEVERE:
             reasons.append(_("Disabilitas berat: %(name)s", name=person.name))
         if person.pregnant:
@@ -89,6 +114,8 @@ def _text(data: dict, key: str, limit: int = 255) -> str:
 
 
 def _date(data: dict, key: str, errors: Errors, err_key: str, today: date) -> date | None:
+    """An exact birth date, or None. An invalid one is None too, with one message at the field,
+    so no check derived from it (age, consent, fast track) adds a second message."""
     raw = _text(data, key, 20)
     if not raw:
         return None
@@ -99,9 +126,41 @@ def _date(data: dict, key: str, errors: Errors, err_key: str, today: date) -> da
         return None
     if value > today:
         _add(errors, err_key, _("Tanggal lahir tidak boleh di masa depan."))
-    elif value.year < 1900:
+        return None
+    if value.year < 1900:
         _add(errors, err_key, _("Tanggal lahir terlalu lampau."))
+        return None
     return value
+
+
+def _birth(
+    data: dict, prefix: str, errors: Errors, today: date
+) -> tuple[date | None, m.BirthPrecision | None]:
+    """The birth date and how much of it is known: an exact date, a year only, or about a year.
+    A year is stored as 1 July of that year (see slrt.core.ages.year_only_date)."""
+    precision = _enum(m.BirthPrecision, data, "birth_precision", errors, prefix + "birth_precision")
+    year_text = _text(data, "birth_year", 10)
+    if precision in (None, m.BirthPrecision.DAY) and not _text(data, "birth_date") and year_text:
+        # Without the script both fields show: a year typed alone means "year only".
+        precision = m.BirthPrecision.YEAR
+    if precision not in (m.BirthPrecision.YEAR, m.BirthPrecision.ABOUT):
+        born = _date(data, "birth_date", errors, prefix + "birth_date", today)
+        return born, m.BirthPrecision.DAY if born else None
+    key = prefix + "birth_year"
+    if not year_text:
+        _add(errors, key, _("Isi tahun lahir, atau pilih tanggal lengkap bila tanggalnya diketahui."))
+        return None, None
+    if not (len(year_text) == 4 and year_text.isdecimal()):
+        _add(errors, key, _("Tulis tahun lahir dengan 4 angka, misalnya 1952."))
+        return None, None
+    year = int(year_text)
+    if year > today.year:
+        _add(errors, key, _("Tahun lahir tidak boleh di masa depan."))
+        return None, None
+    if year < 1900:
+        _add(errors, key, _("Tahun lahir terlalu lampau."))
+        return None, None
+    return year_only_date(year, today), precision
 
 
 def _enum(cls: type, data: dict, key: str, errors: Errors, err_key: str, required: bool = False) -> Any:
@@ -125,7 +184,7 @@ def _person_values(data: dict, prefix: str, errors: Errors, today: date) -> dict
     if not name:
         _add(errors, key("name"), _("Nama wajib diisi."))
     values["name"] = name
-    values["birth_date"] = _date(data, "birth_date", errors, key("birth_date"), today)
+    values["birth_date"], values["birth_precision"] = _birth(data, prefix, errors, today)
     values["sex"] = _enum(m.Sex, data, "sex", errors, key("sex"), required=True)
     values["relationship_to_head"] = _enum(
         m.Relationship, data, "relationship", errors, key("relationship"), required=True
@@ -133,10 +192,15 @@ def _person_values(data: dict, prefix: str, errors: Errors, today: date) -> dict
     values["disability"] = _enum(m.Disability, data, "disability", errors, key("disability")) or (
         m.Disability.NONE
     )
-    values["pregnant"] = bool(data.get("pregnant"))
-    if values["pregnant"] and values["sex"] is m.Sex.MALE:
-        _add(errors, key("pregnant"), _("Hanya perempuan yang dapat dicatat hamil."))
-    values["schooling"] = _enum(m.Schooling, data, "schooling", errors, key("schooling"))
+    # A field that cannot apply to this person (pregnancy for a man or a woman of 74, schooling
+    # for an adult of 40) is hidden on the page; whatever it still carries is ignored here, never
+    # an error the officer cannot see.
+    bounds = age_bounds(values["birth_date"], values["birth_precision"], today)
+    values["pregnant"] = (
+        bool(data.get("pregnant")) and values["sex"] is m.Sex.FEMALE and may_be_aged(bounds, *PREGNANCY_AGES)
+    )
+    schooling = _enum(m.Schooling, data, "schooling", errors, key("schooling"))
+    values["schooling"] = schooling if may_be_aged(bounds, *SCHOOLING_AGES) else None
     return values
 
 
@@ -239,6 +303,17 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
             _add(errors, f"needs-{i}-category", _("Jenis kebutuhan tidak dikenal."))
             continue
         needs.append((categories[code], description, _text(row, "person", 20) or "self"))
+    if len(needs) > MAX_NEEDS:
+        _add(
+            errors,
+            f"needs-{MAX_NEEDS}-category",
+            _(
+                "Satu kunjungan paling banyak %(n)d kebutuhan. Kosongkan kebutuhan ke-%(next)d dan "
+                "seterusnya, lalu catat sebagai kunjungan baru.",
+                n=MAX_NEEDS,
+                next=MAX_NEEDS + 1,
+            ),
+        )
     if not needs and case_type is m.CaseType.QUESTION and "informasi" in categories:
         needs.append((categories["informasi"], "", "self"))
     if not needs and case_type is not None and "needs-0-category" not in errors:
@@ -333,14 +408,27 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
 
     new_members = []
     for i, row in enumerate(data.get("members") or []):
-        if not any(_text(row, k) for k in ("name", "birth_date")):
+        if not any(_text(row, k) for k in ("name", "birth_date", "birth_year")):
             continue
         new_members.append((i, _person_values(row, f"members-{i}-", errors, today)))
+    if len(new_members) > MAX_MEMBERS:
+        _add(
+            errors,
+            f"members-{new_members[MAX_MEMBERS][0]}-name",
+            _(
+                "Paling banyak %(n)d anggota baru per kunjungan. Catat anggota lainnya di halaman keluarga "
+                "setelah kunjungan ini tersimpan.",
+                n=MAX_MEMBERS,
+            ),
+        )
 
     consent_by = _enum(m.ConsentBy, data, "consent_by", errors, "consent_by") or m.ConsentBy.SELF
-    age = _age(person_values.get("birth_date"), today)
-    if consent_by is m.ConsentBy.SELF and age is not None and age < ADULT_AGE:
+    bounds = age_bounds(person_values["birth_date"], person_values["birth_precision"], today)
+    if consent_by is m.ConsentBy.SELF and bounds is not None and bounds[1] < ADULT_AGE:
         _add(errors, "consent_by", _("Warga di bawah 18 tahun: persetujuan diberikan orang tua atau wali."))
+    if not may_be_aged(bounds, 0, ADULT_AGE - 1):
+        # A known adult consents for themself: the guardian fields are hidden for them.
+        consent_by = m.ConsentBy.SELF
     guardian_name = _text(data, "guardian_name", 160)
     if consent_by is m.ConsentBy.GUARDIAN and not guardian_name:
         _add(errors, "guardian_name", _("Tuliskan nama orang tua/wali yang memberi persetujuan."))
@@ -380,11 +468,13 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
             person_values["birth_date"],
             person_values["disability"],
             person_values["pregnant"],
+            person_values["birth_precision"],
         )
     ]
     facts += [p for p in members if existing is None or p.id != existing.id]
     facts += [
-        PersonFacts(v["name"], v["birth_date"], v["disability"], v["pregnant"]) for _i, v in new_members
+        PersonFacts(v["name"], v["birth_date"], v["disability"], v["pregnant"], v["birth_precision"])
+        for _i, v in new_members
     ]
     visit = _visit_checks(data, case_type, facts, [c for c, _d, _w in needs], today, errors)
     checked_uploads = _check_uploads(uploads, errors)
@@ -400,6 +490,13 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
         # Scope follows the household: every member now belongs to the new village's desk.
         for member in members:
             apply_changes(member, {"village_code": village}, user)
+    if (
+        existing is not None
+        and existing.birth_precision is None
+        and person_values["birth_precision"] is (m.BirthPrecision.DAY)
+    ):
+        # Stored before 0013 without a precision: an exact date still, no change to record.
+        person_values["birth_precision"] = None
     person = existing or m.Person(household=household, village_code=village, disability=m.Disability.NONE)
     if existing is None:
         db.session.add(person)
@@ -442,12 +539,6 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
     return IntakeResult(case, files)
 
 
-def _age(born: date | None, today: date) -> int | None:
-    if born is None:
-        return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 @dataclass
 class PersonFacts:
     """What the fast-track rules need to know of someone not yet saved."""
@@ -456,9 +547,7 @@ class PersonFacts:
     birth_date: date | None
     disability: m.Disability
     pregnant: bool
-
-    def age_on(self, day: date) -> int | None:
-        return _age(self.birth_date, day)
+    birth_precision: m.BirthPrecision | None = None
 
 
 @dataclass

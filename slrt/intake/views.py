@@ -29,6 +29,7 @@ from werkzeug.datastructures import MultiDict
 from slrt.accounts.models import Role
 from slrt.accounts.services import ValidationFailed
 from slrt.core.access import get_or_404, visible
+from slrt.core.ages import ABOUT_YEARS
 from slrt.core.audit import audit
 from slrt.core.crypto import mask
 from slrt.core.nik import NIK_MISSING_LABELS
@@ -59,6 +60,7 @@ PERSON_FIELD_LABELS = {
     "nik_missing_reason": _l("Alasan tanpa NIK"),
     "name": _l("Nama"),
     "birth_date": _l("Tanggal lahir"),
+    "birth_precision": _l("Ketelitian tanggal lahir"),
     "sex": _l("Jenis kelamin"),
     "phone": _l("Telepon"),
     "relationship_to_head": _l("Hubungan dengan kepala keluarga"),
@@ -188,7 +190,12 @@ def _fill_from(form: IntakeForm, person: m.Person) -> None:
     form.nik.data = mask(person.nik)
     form.nik_missing_reason.data = person.nik_missing_reason.value if person.nik_missing_reason else ""
     form.name.data = person.name
-    form.birth_date.data = person.birth_date.isoformat() if person.birth_date else ""
+    precision = person.birth_precision or m.BirthPrecision.DAY
+    form.birth_precision.data = precision.value
+    if person.birth_date and precision is m.BirthPrecision.DAY:
+        form.birth_date.data = person.birth_date.isoformat()
+    elif person.birth_date:
+        form.birth_year.data = str(person.birth_date.year)
     form.sex.data = person.sex.value if person.sex else ""
     form.phone.data = person.phone or ""
     form.relationship.data = person.relationship_to_head.value if person.relationship_to_head else ""
@@ -298,6 +305,14 @@ def _render_intake(
             show_duplicate=bool(form.duplicate_reason.errors or form.duplicate_reason.data),
             consent_version=CURRENT_VERSION,
             consent_purpose=purpose_text(CURRENT_VERSION),
+            row_limits=ROW_LIMITS,
+            today=local_today(),
+            ages={
+                "pregnancy": registration.PREGNANCY_AGES,
+                "schooling": registration.SCHOOLING_AGES,
+                "adult": registration.ADULT_AGE,
+                "about": ABOUT_YEARS,
+            },
             **_person_context(person),
         ),
         status,
@@ -351,6 +366,12 @@ def create_case() -> Any:
     if form.person_id.data and form.person_id.data.isdecimal():
         person = get_or_404(m.Person, int(form.person_id.data))
     _prepare(form, person)
+    if request.form.get("add_row") in ROW_LIMITS:
+        # "Add another need/member" without the script: the same page again, one row longer,
+        # with everything typed kept. Nothing is checked or saved yet.
+        _add_row(form, request.form["add_row"])
+        _prepare(form, person)
+        return _render_intake(form, person)
     key = (form.idempotency_key.data or "")[:64]
     done = _case_by_key(key)
     if done is not None:
@@ -388,6 +409,18 @@ def create_case() -> Any:
     else:
         flash(_("Kunjungan tersimpan. Berikan tanda terima kepada warga."), "success")
     return redirect(url_for("intake.receipt", case_id=case.id))
+
+
+ROW_LIMITS = {"needs": registration.MAX_NEEDS, "members": registration.MAX_MEMBERS}
+
+
+def _add_row(form: IntakeForm, kind: str) -> None:
+    rows = getattr(form, kind)
+    if len(rows.entries) >= ROW_LIMITS[kind]:
+        return  # the page says the limit is reached; the button is gone
+    entry = rows.append_entry()
+    first = entry.form.category if kind == "needs" else entry.form.name
+    first.render_kw = {**(first.render_kw or {}), "autofocus": True}
 
 
 def _case_by_key(key: str) -> m.Case | None:

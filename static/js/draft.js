@@ -98,6 +98,8 @@
   }
 
   function fill(form, fields) {
+    // Pages that grow rows (static/js/intake.js) make room for every row the draft holds.
+    form.dispatchEvent(new CustomEvent("draft:fill", { detail: fields }));
     Array.prototype.forEach.call(form.elements, function (element) {
       if (!kept(element) || !(element.name in fields)) { return; }
       var value = fields[element.name];
@@ -192,9 +194,12 @@
       show(form, "server", false);
       show(form, "sending", true);
       buttons(false);
+      var body = new FormData(form);
+      // A named submit button (e.g. "add another row") is part of what the form says.
+      if (event.submitter && event.submitter.name) { body.append(event.submitter.name, event.submitter.value); }
       window.fetch(form.action, {
         method: "POST",
-        body: new FormData(form),
+        body: body,
         credentials: "same-origin",
         headers: { "X-Requested-With": "fetch" }
       }).then(function (response) {
@@ -231,7 +236,12 @@
     });
   }
 
-  if (window.fetch && window.FormData) {
+  // After every deferred script of the page, so those listening for "draft:fill" or for the
+  // restored fields' change events are ready.
+  function start() {
     document.querySelectorAll("form[data-draft]").forEach(setUp);
+  }
+  if (window.fetch && window.FormData) {
+    if (document.readyState === "complete") { start(); } else { document.addEventListener("DOMContentLoaded", start); }
   }
 })();

@@ -98,3 +98,71 @@ def test_regency_officer_picks_the_village_with_the_region_picker(page, world):
     picker.nth(3).select_option("32.04.05.2002")
     assert page.input_value("#village_code") == "32.04.05.2002"
     screenshot(page, "intake-picker-360", 360)
+
+
+def test_desk_officer_registers_a_widow_who_knows_only_her_birth_year(page, world):
+    """Issue 16's hard case: a widow of 74 without NIK who knows only her birth year, her grandson
+    of 10 in school, four needs. The form asks only what can apply to each of them."""
+    from slrt.core.workdays import local_today
+
+    year = local_today().year
+    login(page, "desk.a", PASSWORD)
+    page.goto("/cases/new?new=1")
+    page.check("#consent")
+    page.fill("#name", "Mak Onah")
+    page.select_option("#nik_missing_reason", "lost")
+    # Before her age is known, the guardian fields and pregnancy may apply; after, they go.
+    page.select_option("#sex", "P")
+    expect(page.locator("#pregnant")).to_be_visible()
+    expect(page.locator("#birth_year")).to_be_hidden()
+    page.select_option("#birth_precision", "year")
+    expect(page.locator("#birth_date")).to_be_hidden()
+    page.fill("#birth_year", str(year - 74))
+    expect(page.locator("#pregnant")).to_be_hidden()
+    expect(page.locator("#schooling")).to_be_hidden()
+    expect(page.locator("#guardian_name")).to_be_hidden()
+    expect(page.locator("#consent_by")).to_be_hidden()
+    page.select_option("#relationship", "head")
+    page.fill("#rt", "2")
+    page.fill("#rw", "5")
+    page.fill("#street", "Kp. Babakan No. 12")
+
+    # The grandson: schooling is asked (10), pregnancy is not (a boy).
+    page.locator("details.members summary").click()
+    page.fill("#members-0-name", "Raka")
+    page.fill("#members-0-birth_date", f"{year - 10}-01-15")
+    page.select_option("#members-0-sex", "L")
+    page.select_option("#members-0-relationship", "grandchild")
+    expect(page.locator("#members-0-pregnant")).to_be_hidden()
+    page.select_option("#members-0-schooling", "in_school")
+
+    # Four needs: the fourth row is added in place.
+    for i, code in enumerate(("pangan", "kesehatan.jaminan", "rumah")):
+        page.select_option(f"#needs-{i}-category", code)
+    page.fill("#needs-2-description", "Atap bocor di kamar dan dapur")
+    expect(page.locator("#needs-3-category")).to_have_count(0)
+    page.get_by_role("button", name="+ Tambah kebutuhan lain").click()
+    expect(page.locator("#needs-3-category")).to_be_focused()
+    assert page.locator("#needs-3-category").input_value() == ""
+    page.select_option("#needs-3-category", "adminduk")
+    page.fill("#needs-3-description", "KTP dan KK hilang saat pindah")
+    assert "Raka" in page.locator("#needs-3-person").inner_text()
+    for width in (360, 1280):
+        screenshot(page, f"intake-widow-form-{width}", width)
+        assert no_sideways_scroll(page), width
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Simpan dan buat tanda terima").click()
+
+    page.wait_for_url(re.compile(r"/cases/\d+/receipt$"))
+    for width in (360, 1280):
+        screenshot(page, f"intake-widow-receipt-{width}", width)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Buka kasus").click()
+    for need in (
+        "Kebutuhan pangan",
+        "Tidak punya jaminan kesehatan",
+        "Rumah tidak layak huni",
+        "Tidak punya NIK",
+    ):
+        expect(page.get_by_text(need).first).to_be_visible()
+    screenshot(page, "intake-widow-case-1280")
