@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from slrt.extensions import db
 from slrt.intake import models as m
-from slrt.intake import registration, search
+from slrt.intake import registration, search, uploads
 from tests.factories import VILLAGE_A, VILLAGE_B, make_case, make_person
 from tests.intake_factories import intake_form, post_intake
 
@@ -257,8 +257,8 @@ def test_attachments_are_checked_by_content_and_served_only_in_scope(client, aut
     kinds = {(a.kind.value, a.content_type) for a in case.attachments}
     assert kinds == {("ktp", "image/jpeg"), ("house", "image/png")}
     stored = case.attachments[0]
-    assert app.config["UPLOAD_DIR"] in str(registration.attachment_path(stored))
-    assert "static" not in str(registration.attachment_path(stored))
+    assert app.config["UPLOAD_DIR"] in str(uploads.attachment_path(stored))
+    assert "static" not in str(uploads.attachment_path(stored))
     response = client.get(f"/attachments/{stored.id}")
     assert response.status_code == 200 and response.data == JPEG
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -14,7 +14,7 @@ from slrt.core import ages
 from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.intake import models as m
-from slrt.intake import registration
+from slrt.intake import visit_form
 from slrt.routing import facts
 from tests.intake_factories import intake_form, post_intake
 
@@ -220,7 +220,7 @@ def need_rows(n: int, start: int = 0) -> dict[str, str]:
 
 def test_twenty_needs_are_saved_and_a_twenty_first_is_refused_with_a_message(client, auth, world):
     auth.login("desk.a")
-    limit = registration.MAX_NEEDS
+    limit = visit_form.MAX_NEEDS
     data = intake_form(**need_rows(limit))
     assert post_intake(auth, data).status_code == 302
     assert len(new_case().needs) == limit
@@ -253,7 +253,7 @@ def test_adding_a_row_without_the_script_keeps_everything_and_saves_nothing(clie
 
 def test_no_row_is_added_past_the_limit_and_the_page_says_why(client, auth, world):
     auth.login("desk.a")
-    limit = registration.MAX_NEEDS
+    limit = visit_form.MAX_NEEDS
     html = post_intake(auth, intake_form(add_row="needs", **need_rows(limit))).get_data(as_text=True)
     assert f'id="needs-{limit - 1}-category"' in html and f'id="needs-{limit}-category"' not in html
     assert f"Sudah {limit} kebutuhan, batas satu kunjungan." in html

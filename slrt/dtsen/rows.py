@@ -19,7 +19,7 @@ from slrt.core.workdays import local_today
 from slrt.directory.models import Service
 from slrt.extensions import db
 from slrt.intake import models as m
-from slrt.intake.registration import PROGRAMMES
+from slrt.intake.visit_form import PROGRAMMES
 from slrt.regions.models import LEVEL_VILLAGE, Region
 
 COLUMNS = ("nik", "no_kk", "nama", "tanggal_lahir", "jenis_kelamin", "kode_desa", "desil", "program")

@@ -20,7 +20,7 @@ from wtforms import (
 
 from slrt.core.nik import NIK_MISSING_LABELS
 from slrt.intake import models as m
-from slrt.intake.registration import MAX_MEMBERS, MAX_NEEDS, PROGRAMMES
+from slrt.intake.visit_form import MAX_MEMBERS, MAX_NEEDS, PROGRAMMES
 
 NEED_ROWS = 3
 MEMBER_ROWS = 3

@@ -41,7 +41,8 @@ from slrt.directory.models import NeedCategory
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.intake import receipt as receipts
-from slrt.intake import records, registration
+from slrt.intake import records, registration, visit_form
+from slrt.intake import uploads as attachments
 from slrt.intake import search as people_search
 from slrt.intake.forms import FindForm, IntakeForm, SearchForm
 from slrt.privacy.consent import consent_withdrawn
@@ -209,9 +210,9 @@ def _fill_from(form: IntakeForm, person: m.Person) -> None:
         form.rt.data, form.rw.data, form.street.data = household.rt, household.rw, household.street
         form.in_dtsen.data = {True: "yes", False: "no"}.get(household.in_dtsen, "")
         form.desil.data = str(household.desil or "")
-        form.programmes.data = [p for p in household.programmes if p in registration.PROGRAMMES]
+        form.programmes.data = [p for p in household.programmes if p in visit_form.PROGRAMMES]
         form.programmes_other.data = ", ".join(
-            p for p in household.programmes if p not in registration.PROGRAMMES
+            p for p in household.programmes if p not in visit_form.PROGRAMMES
         )
 
 
@@ -308,9 +309,9 @@ def _render_intake(
             row_limits=ROW_LIMITS,
             today=local_today(),
             ages={
-                "pregnancy": registration.PREGNANCY_AGES,
-                "schooling": registration.SCHOOLING_AGES,
-                "adult": registration.ADULT_AGE,
+                "pregnancy": visit_form.PREGNANCY_AGES,
+                "schooling": visit_form.SCHOOLING_AGES,
+                "adult": visit_form.ADULT_AGE,
                 "about": ABOUT_YEARS,
             },
             **_person_context(person),
@@ -346,15 +347,13 @@ def _show_errors(form: IntakeForm, errors: dict[str | None, list[str]]) -> list[
     return problems
 
 
-def _uploads() -> list[registration.Upload]:
+def _uploads() -> list[attachments.Upload]:
     uploads = []
     for kind in m.AttachmentKind:
         for storage in request.files.getlist(f"file_{kind.value}"):
             if storage and storage.filename:
                 # One byte over the limit is enough to refuse; a huge file is never held whole.
-                uploads.append(
-                    registration.Upload(kind, storage.filename, storage.read(registration.MAX_UPLOAD + 1))
-                )
+                uploads.append(attachments.Upload(kind, storage.filename, storage.read(attachments.MAX_UPLOAD + 1)))
     return uploads
 
 
@@ -411,7 +410,7 @@ def create_case() -> Any:
     return redirect(url_for("intake.receipt", case_id=case.id))
 
 
-ROW_LIMITS = {"needs": registration.MAX_NEEDS, "members": registration.MAX_MEMBERS}
+ROW_LIMITS = {"needs": visit_form.MAX_NEEDS, "members": visit_form.MAX_MEMBERS}
 
 
 def _add_row(form: IntakeForm, kind: str) -> None:
@@ -538,7 +537,7 @@ def attachment(attachment_id: int) -> Any:
     get_or_404(m.Case, item.case_id)
     if not sees_people(current_user):  # a KTP scan is personal data: administrators never see it
         abort(404)
-    path = registration.attachment_path(item)
+    path = attachments.attachment_path(item)
     if not path.is_file():
         abort(404)
     audit("attachment.view", item)
