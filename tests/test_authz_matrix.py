@@ -133,6 +133,8 @@ EXPECT: dict[str, Expect] = {
     "referrals.overdue": staff(D, C, S, R, N),
     "referrals.holidays": staff(R, N),
     "referrals.holiday_delete": staff(R, N),
+    "referrals.close_need": staff(D, C, S),  # closing a need on purpose, with the reason
+    "referrals.close_case": staff(D, C, S),
     # public
     "public.status": public(),
     "public.survey": public(),
@@ -237,6 +239,7 @@ def make_records(world: factories.World) -> Records:
         "household_id": world.case_a.household_id,
         "person_id": world.case_a.reporter_id,
         "referral_id": world.referral_a.id,
+        "need_id": world.case_a.needs[0].id,
         "attachment_id": _attachment(world.case_a),
     }
     outside = {
@@ -245,6 +248,7 @@ def make_records(world: factories.World) -> Records:
         "household_id": world.case_other.household_id,
         "person_id": world.case_other.reporter_id,
         "referral_id": referral_other.id,
+        "need_id": world.case_other.needs[0].id,
         "attachment_id": _attachment(world.case_other),
     }
     assert db.session.get(Agency, world.agency.id)
@@ -253,7 +257,7 @@ def make_records(world: factories.World) -> Records:
 
 
 # Arguments naming a record whose scope follows the region (or agency) rules.
-SCOPED_ARGS = {"case_id", "household_id", "person_id", "referral_id", "attachment_id"}
+SCOPED_ARGS = {"case_id", "household_id", "person_id", "referral_id", "need_id", "attachment_id"}
 # Endpoint-specific argument values (the shared defaults suit everything else).
 ARG_OVERRIDES = {
     "hsds.organization": lambda world: {"hsds_id": stable_id("organization", world.agency.code)},

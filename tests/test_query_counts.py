@@ -85,7 +85,7 @@ def measure_twice(world, client, path: str, **kwargs) -> tuple[int, int]:
 PAGES = [
     # (user, path, statements per request: the page's own queries, plus loading the user and
     # writing the audit row where the page is audited)
-    ("desk.a", "/", 17),  # the referral figures and lists are read once, shown twice
+    ("desk.a", "/", 16),  # the referral figures and lists are read once, shown twice; + Tindak lanjut
     ("desk.a", "/cases/{case_a}", 8),
     ("desk.a", "/persons/{person_a}", 7),  # + the consent records (privacy)
     ("desk.a", "/referrals/{referral_a}", 8),
@@ -157,3 +157,31 @@ def test_a_bearer_token_request_gets_no_session_cookie(world, client):
     assert response.status_code == 200
     assert not response.headers.getlist("Set-Cookie")
     assert client.get("/").status_code == 302  # still not logged in for the pages
+
+
+def _ready_case(world: factories.World, i: int) -> None:
+    """A case whose ADMINDUK referral is resolved and whose reporter's NIK is now recorded, with
+    a food need waiting for BPNT: one line of the desk home's "Tindak lanjut"."""
+    reporter = factories.make_person(VILLAGE_A, name=f"Warga {i}", nik=f"32040541075{i:05d}")
+    case = make_case(VILLAGE_A, world.office_a, need="adminduk", reporter=reporter)
+    db.session.add(m.Need(case=case, category_code="pangan", person=reporter))
+    db.session.flush()
+    referral_in(world, S.RESOLVED, case=case, service="ADMINDUK")
+
+
+def test_home_follow_up_statements_do_not_grow_with_the_cases_listed(world, client, auth):
+    auth.login("desk.a")
+    counts = []
+    for n in (SMALL, LARGE):
+        reattach(world)
+        for i in range(len(counts) * SMALL, n):
+            _ready_case(world, i)
+        db.session.commit()
+        status, statements = statements_for(client, "/")
+        assert status == 200
+        html = client.get("/").get_data(as_text=True)
+        assert html.count("Siap dirujuk:") == min(n, 20), "one line per case, up to the list's limit"
+        counts.append(len(statements))
+    # The home's own statements, plus for "Tindak lanjut" the cases with their needs and people,
+    # their referrals and the services that need a NIK.
+    assert counts == [18, 18]

@@ -278,10 +278,16 @@ class Need(Model):
     category_code: Mapped[str] = mapped_column(sa.ForeignKey("need_categories.code"), index=True)
     description: Mapped[str | None] = mapped_column(sa.Text)
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    # Closed by the desk on purpose, with the reason (slrt.referrals.closure): the need counts as
+    # answered although nothing was referred for it.
+    closed_reason: Mapped[str | None] = mapped_column(sa.Text)
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     case = relationship(Case, back_populates="needs")
     category = relationship("NeedCategory", lazy="joined")
     person = relationship(Person)
+    closed_by = relationship("User")
 
 
 class AttachmentKind(enum.StrEnum):

@@ -15,6 +15,20 @@ SCHEMAS = {
             "closed_on": _DATE,
             "survey_open": {"type": "boolean", "description": "closed and not yet rated"},
             "referrals": {"type": "array", "items": {"$ref": "#/components/schemas/PublicReferral"}},
+            "waiting": {
+                "type": "array",
+                "description": "services not yet referred: they wait for the citizen's identity documents"
+                " (KTP and KK, the ADMINDUK referral) to be issued",
+                "items": {
+                    "type": "object",
+                    "required": ["service", "status", "status_label"],
+                    "properties": {
+                        "service": {"type": "string"},
+                        "status": {"type": "string", "enum": ["waiting_documents"]},
+                        "status_label": {"type": "string"},
+                    },
+                },
+            },
         },
     },
     "PublicReferral": {

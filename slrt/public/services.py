@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import overload
@@ -43,6 +44,8 @@ OPEN_STATUSES = frozenset(
     }
 )
 
+WAITING_LABEL = _l("Menunggu dokumen kependudukan")
+PREREQUISITE_SERVICE = "ADMINDUK"  # as slrt.referrals.needs_state
 ONLINE_NAME_MISSING = "Tanpa nama"  # stored: the desk sees this when only a contact was left
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 .-]{6,18}[0-9]$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -110,6 +113,8 @@ class PublicStatus:
     closed_on: date | None
     referrals: list[PublicReferral]
     survey_answered: bool
+    # Services that wait for the citizen's identity documents (ADMINDUK) before they are referred.
+    waiting: list[str] = field(default_factory=list)
 
     @property
     def survey_open(self) -> bool:
@@ -147,6 +152,10 @@ class PublicStatus:
                 }
                 for r in self.referrals
             ],
+            "waiting": [
+                {"service": name, "status": "waiting_documents", "status_label": str(WAITING_LABEL)}
+                for name in self.waiting
+            ],
             "survey_open": self.survey_open,
         }
 
@@ -173,6 +182,9 @@ def _status_statement() -> sa.Select:
             Referral.respond_due,
             Referral.resolve_due,
             Referral.closed_at.label("referral_closed_at"),
+            Referral.sent_at.label("referral_sent_at"),
+            Referral.person_id.label("referral_person_id"),
+            Service.code.label("service_code"),
             Service.name.label("service"),
             Agency.name.label("agency"),
             ReferralEvent.at.label("event_at"),
@@ -217,8 +229,9 @@ def public_status(text: str) -> PublicStatus | None:
         return None
     first = rows[0]
     referrals: dict[int, PublicReferral] = {}
+    hidden = _cancelled_copies(rows)
     for row in rows:
-        if row.referral_id is None:
+        if row.referral_id is None or row.referral_id in hidden:
             continue
         referral = referrals.get(row.referral_id)
         if referral is None:
@@ -233,15 +246,40 @@ def public_status(text: str) -> PublicStatus | None:
         if row.to_status is not None:
             message = (row.public_message or "").strip() or None
             referral.events.append(PublicEvent(local_date(row.event_at), row.to_status, message))
+    closed = first.status is m.CaseStatus.CLOSED
+    waiting: list[str] = []
+    if not closed and any(row.service_code == PREREQUISITE_SERVICE for row in rows):
+        # Only a case with a prerequisite referral reads further (the hot path stays one query).
+        from slrt.referrals.followup import waiting_service_names
+
+        waiting = waiting_service_names(first.id)
     return PublicStatus(
         case_id=first.id,
         code=first.tracking_code,
         received_on=local_date(first.created_at),
-        closed=first.status is m.CaseStatus.CLOSED,
+        closed=closed,
         closed_on=local_date(first.closed_at),
         referrals=list(referrals.values()),
         survey_answered=bool(first.answered),
+        waiting=waiting,
     )
+
+
+def _cancelled_copies(rows: Sequence[sa.Row]) -> set[int]:
+    """Cancelled referrals the citizen should not read about: those never sent to an agency (a
+    draft or a request for approval withdrawn at the desk), and copies of a service that the
+    case still has for the same person (issue 16: three identical ADMINDUK drafts, two cancelled)."""
+    kept = {
+        (row.referral_person_id, row.service_code)
+        for row in rows
+        if row.referral_id is not None and row.referral_status != ReferralStatus.CANCELLED
+    }
+    return {
+        row.referral_id
+        for row in rows
+        if row.referral_status == ReferralStatus.CANCELLED
+        and (row.referral_sent_at is None or (row.referral_person_id, row.service_code) in kept)
+    }
 
 
 # -- online reports ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ def init_app(app):
     from slrt.api.openapi import add_paths
     from slrt.core.web import add_labels
     from slrt.extensions import csrf
-    from slrt.referrals import access, api, cli, home, queries, views  # noqa: F401 - access registers scope rules
+    from slrt.referrals import access, api, cli, followup, home, queries, views  # noqa: F401 - access registers scope rules
     from slrt.referrals.deadlines import deadline_of, deadline_status
     from slrt.referrals.models import (
         BREACH_KIND_LABELS,
@@ -42,6 +42,7 @@ def init_app(app):
         return views.available_actions(referral, current_user)
 
     app.add_template_global(home.referral_home_data)
+    app.add_template_global(followup.case_follow_up)
     app.add_template_global(referral_actions)
     app.add_template_global(queries.count_label)
     app.add_template_global(views.agency_choices, "referral_agency_choices")

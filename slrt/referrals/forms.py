@@ -55,3 +55,10 @@ class HolidayForm(FlaskForm):
 
 class DeleteHolidayForm(FlaskForm):
     holiday = IntegerField(validators=[DataRequired()], widget=HiddenField.widget)
+
+
+class CloseForm(FlaskForm):
+    """Closing a need or a whole case on purpose; the service asks for the reason (so an empty
+    one gets the same message from the page and from any other caller)."""
+
+    reason = TextAreaField(_l("Alasan penutupan"), validators=[Optional(), Length(max=1000)])

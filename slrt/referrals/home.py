@@ -15,9 +15,10 @@ from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.intake.models import Case
 from slrt.referrals import deadlines
+from slrt.referrals.followup import ready_cases
 from slrt.referrals.models import Referral
 from slrt.referrals.models import ReferralStatus as S
-from slrt.referrals.queries import capped_count, inbox_counts
+from slrt.referrals.queries import capped_count, capped_counts, inbox_counts
 
 LIMIT = 20
 
@@ -61,10 +62,14 @@ def _home_data() -> dict[str, Any]:
     ).order_by(Referral.updated_at.desc())
     overdue = base.where(deadlines.overdue_clause(today)).order_by(Referral.id)
     data["waiting"] = _rows(waiting)
-    data["waiting_count"] = _count(waiting)
     data["overdue"] = _rows(overdue)
-    data["overdue_count"] = _count(overdue)
-    data["drafts_count"] = _count(base.where(Referral.status == S.DRAFT))
+    # One statement for the three figures (so "Tindak lanjut" below costs the home nothing).
+    data["waiting_count"], data["overdue_count"], data["drafts_count"] = capped_counts(
+        waiting, overdue, base.where(Referral.status == S.DRAFT)
+    )
+    if has(user, Permission.ROUTE_CASES):
+        # Services whose prerequisite is now met, to refer in the same case (issue 16).
+        data["follow_up"] = ready_cases(user)
     if has(user, Permission.SEE_APPROVALS):
         approvals = base.where(Referral.status == S.AWAITING_APPROVAL).order_by(Referral.updated_at)
         data["approvals"] = _rows(approvals)

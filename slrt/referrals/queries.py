@@ -36,6 +36,18 @@ def capped_count(query: sa.Select) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
 
 
+def capped_counts(*queries: sa.Select) -> list[int]:
+    """`capped_count` of each query, all read in one statement (the desk home shows three)."""
+    subqueries = [
+        sa.select(sa.func.count())
+        .select_from(q.order_by(None).with_only_columns(sa.literal(1)).limit(COUNT_CAP + 1).subquery())
+        .scalar_subquery()
+        for q in queries
+    ]
+    row = db.session.execute(sa.select(*subqueries)).one()
+    return [n or 0 for n in row]
+
+
 def count_label(n: int) -> str:
     from flask_babel import format_number
 

@@ -4,6 +4,7 @@ They only `flush()`: the caller commits."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -41,6 +42,11 @@ from slrt.referrals.notices import notify
 from slrt.referrals.queries import office_of, requires_approval
 
 STALE_MESSAGE = _l("Rujukan ini baru saja diubah orang lain, muat ulang halaman.")
+REOPEN_CONFLICT = _l(
+    "Banding tidak dapat diajukan: warga ini sudah punya rujukan lain untuk layanan yang sama yang "
+    "masih berjalan. Lanjutkan rujukan yang berjalan itu, atau tutup dulu sebelum membuka yang ini."
+)
+OPEN_INDEX = "uq_referrals_open_person_service"
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 
@@ -197,63 +203,107 @@ def transition(
                 )
             )
 
-    # Queries below autoflush the changed row: a concurrent change surfaces as StaleDataError
-    # anywhere from here on, and must read as 'someone else changed it'.
-    try:
-        previous_agency = referral.agency
-        if rule.needs_agency and data.agency is not None:  # None was refused above
-            referral.agency = data.agency
-            referral.agency_id = data.agency.id
-        if current is S.WAITING_CITIZEN:
-            resume_clock(referral, today)
-        if to is S.SENT:
-            set_deadlines(referral, today)
-            referral.sent_at = now
-            referral.closed_at = None
-            if referral.letter_number is None or rule.needs_agency:
-                office = office_of(referral)
-                referral.letter_number = next_letter_number(office.code if office else "SLRT", today)
-        if to is S.WAITING_CITIZEN:
-            referral.paused_since = today
-        if to is S.REJECTED:
-            referral.outcome = None
-            referral.outcome_note = data.note
-        if to is S.RESOLVED:
-            referral.outcome = data.outcome
-            referral.outcome_note = data.note
-        if to in CLOSED_STATUSES:
-            referral.closed_at = now
-            referral.citizen_informed_at = None
-        if (current, to) in workflow.REOPENING:
-            referral.citizen_informed_at = None
-        referral.status = to
-        referral.updated_at = now
+    reopening = (current, to) in workflow.REOPENING
+    if reopening and _open_copy_exists(referral):
+        raise TransitionNotAllowed(str(REOPEN_CONFLICT))
 
-        event = ReferralEvent(
-            referral=referral,
-            from_status=current,
-            to_status=to,
-            actor_id=actor.id,
-            at=now,
-            note=data.note,
-            public_message=data.message,
-            reason=data.reason if rule.needs_reason else (data.outcome if rule.needs_outcome else None),
-        )
-        db.session.add(event)
-        detail: dict[str, Any] = {"from": current.value, "to": to.value}
-        if rule.needs_agency and data.agency is not None:
-            detail["agency_from"] = previous_agency.code if previous_agency else None
-            detail["agency_to"] = data.agency.code
-        if data.reason:
-            detail["reason"] = data.reason
-        if data.outcome:
-            detail["outcome"] = data.outcome
-        audit("referral.transition", referral, actor=actor, detail=detail)
-        notify(referral, to, data.message)
-        _sync_case(referral.case, now)
-        db.session.flush()
+    # Queries below autoflush the changed row: a concurrent change surfaces as StaleDataError
+    # anywhere from here on, and must read as 'someone else changed it'. A reopening runs in a
+    # savepoint: an open copy made at the same moment trips the unique index of open referrals
+    # per person and service, and then nothing of the attempt stays (as in slrt.referrals.drafts).
+    try:
+        with db.session.begin_nested() if reopening else contextlib.nullcontext():
+            return _apply(referral, current, to, rule, data, actor, today, now)
     except StaleDataError as exc:
         raise StaleVersion() from exc
+    except sa.exc.IntegrityError as exc:
+        if not reopening or ("person_id" not in str(exc.orig) and OPEN_INDEX not in str(exc.orig)):
+            raise
+        raise TransitionNotAllowed(str(REOPEN_CONFLICT)) from exc
+
+
+def _open_copy_exists(referral: Referral) -> bool:
+    """Another open referral of the same person and service (in any case) than `referral`."""
+    if referral.person_id is None:
+        return False
+    return (
+        db.session.scalar(
+            sa.select(Referral.id)
+            .where(
+                Referral.person_id == referral.person_id,
+                Referral.service_id == referral.service_id,
+                Referral.id != referral.id,
+                Referral.status.not_in(CLOSED_STATUSES),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _apply(
+    referral: Referral,
+    current: S,
+    to: S,
+    rule: workflow.Rule,
+    data: _Input,
+    actor: User,
+    today: date,
+    now: datetime,
+) -> ReferralEvent:
+    """The change itself, once `transition` has checked it; flushes."""
+    previous_agency = referral.agency
+    if rule.needs_agency and data.agency is not None:  # None was refused above
+        referral.agency = data.agency
+        referral.agency_id = data.agency.id
+    if current is S.WAITING_CITIZEN:
+        resume_clock(referral, today)
+    if to is S.SENT:
+        set_deadlines(referral, today)
+        referral.sent_at = now
+        referral.closed_at = None
+        if referral.letter_number is None or rule.needs_agency:
+            office = office_of(referral)
+            referral.letter_number = next_letter_number(office.code if office else "SLRT", today)
+    if to is S.WAITING_CITIZEN:
+        referral.paused_since = today
+    if to is S.REJECTED:
+        referral.outcome = None
+        referral.outcome_note = data.note
+    if to is S.RESOLVED:
+        referral.outcome = data.outcome
+        referral.outcome_note = data.note
+    if to in CLOSED_STATUSES:
+        referral.closed_at = now
+        referral.citizen_informed_at = None
+    if (current, to) in workflow.REOPENING:
+        referral.citizen_informed_at = None
+    referral.status = to
+    referral.updated_at = now
+
+    event = ReferralEvent(
+        referral=referral,
+        from_status=current,
+        to_status=to,
+        actor_id=actor.id,
+        at=now,
+        note=data.note,
+        public_message=data.message,
+        reason=data.reason if rule.needs_reason else (data.outcome if rule.needs_outcome else None),
+    )
+    db.session.add(event)
+    detail: dict[str, Any] = {"from": current.value, "to": to.value}
+    if rule.needs_agency and data.agency is not None:
+        detail["agency_from"] = previous_agency.code if previous_agency else None
+        detail["agency_to"] = data.agency.code
+    if data.reason:
+        detail["reason"] = data.reason
+    if data.outcome:
+        detail["outcome"] = data.outcome
+    audit("referral.transition", referral, actor=actor, detail=detail)
+    notify(referral, to, data.message)
+    _sync_case(referral.case, now)
+    db.session.flush()
     return event
 
 
@@ -314,19 +364,26 @@ def mark_citizen_informed(referral: Referral, actor: User, expected_version: int
         raise StaleVersion() from exc
 
 
-def _sync_case(case: Case, now: datetime) -> None:
+def _sync_case(case: Case, now: datetime, *, without_referrals: bool = False) -> None:
     """A case is open while one of its referrals is open, or one of its needs has no answer yet
-    (slrt.referrals.needs_state); closed with a summary when every need has one."""
-    from slrt.referrals.needs_state import every_need_answered
+    (slrt.referrals.needs_state: a need waiting for its prerequisite has none); closed with a
+    summary when every need has one. `without_referrals`: a case none of whose needs was ever
+    referred may close too (every need closed by the desk, slrt.referrals.closure)."""
+    from slrt.referrals.followup import case_follow_up
 
     referrals = db.session.scalars(sa.select(Referral).where(Referral.case_id == case.id)).all()
-    if not referrals:
+    if not referrals and not without_referrals:
         return
-    if all(r.status in CLOSED_STATUSES for r in referrals) and every_need_answered(case, referrals):
+    items = case_follow_up(case, referrals)
+    if all(r.status in CLOSED_STATUSES for r in referrals) and all(i.closed for i in items.values()):
         lines = []
         for r in referrals:
             result = OUTCOME_LABELS[Outcome(r.outcome)] if r.outcome else REFERRAL_STATUS_LABELS[r.status]
             lines.append(f"{r.service.name}: {result}")
+        for need in case.needs:
+            if need.closed_at is not None:
+                name, reason = need.category.name, need.closed_reason
+                lines.append(_("%(need)s: ditutup desk, %(reason)s", need=name, reason=reason))
         case.status = CaseStatus.CLOSED
         case.outcome = "\n".join(lines)
         case.closed_at = case.closed_at or now

@@ -23,10 +23,17 @@ from slrt.core.web import is_safe_next, page_number
 from slrt.core.workdays import LocalHoliday, local_today
 from slrt.directory.models import Agency
 from slrt.extensions import db
-from slrt.intake.models import Case
-from slrt.referrals import deadlines, queries, transitions, workflow
+from slrt.intake.models import Case, Need
+from slrt.referrals import closure, deadlines, queries, transitions, workflow
 from slrt.referrals.access import can_see_personal_data, sees_people
-from slrt.referrals.forms import DeleteHolidayForm, HolidayForm, NoteForm, TransitionForm, VersionForm
+from slrt.referrals.forms import (
+    CloseForm,
+    DeleteHolidayForm,
+    HolidayForm,
+    NoteForm,
+    TransitionForm,
+    VersionForm,
+)
 from slrt.referrals.models import REFERRAL_STATUS_LABELS, Referral, ReferralEvent
 from slrt.referrals.models import ReferralStatus as S
 from slrt.referrals.queries import INBOX_STATUSES, capped_count, inbox_counts
@@ -377,3 +384,59 @@ def holiday_delete() -> Any:
     db.session.delete(holiday)
     flash(_("Hari libur lokal dihapus. Tenggat yang sudah dihitung tidak berubah."), "success")
     return redirect(url_for("referrals.holidays"))
+
+
+# --- closing a need or a case on purpose (slrt.referrals.closure) -----------------------------
+
+
+def _case_page(case: Case, close_errors: dict[str, list[str]], reason: str | None) -> Any:
+    """The case page again, the refused closing form open with its message at the field (422:
+    the request changes nothing)."""
+    referrals = db.session.scalars(
+        visible(Referral).where(Referral.case_id == case.id).order_by(Referral.id)
+    ).all()
+    page = render_template(
+        "desk/case.html", case=case, referrals=referrals, close_errors=close_errors, close_reason=reason
+    )
+    return page, 422
+
+
+def _close(case: Case, form_key: str, do: Any) -> Any:
+    form = CloseForm()
+    if not form.validate():
+        return _case_page(case, {form_key: [m for ms in form.errors.values() for m in ms]}, form.reason.data)
+    try:
+        do(form.reason.data)
+    except ValidationFailed as exc:
+        discard()
+        return _case_page(case, {form_key: [m for ms in exc.errors.values() for m in ms]}, form.reason.data)
+    except closure.ClosingNotAllowed as exc:
+        discard()
+        flash(str(exc), "error")
+        return redirect(url_for("intake.case_detail", case_id=case.id) + "#needs")
+    return None
+
+
+@bp.route("/needs/<int:need_id>/close", methods=["POST"])
+@requires(Permission.ROUTE_CASES)
+def close_need(need_id: int) -> Any:
+    need = get_or_404(Need, need_id)
+    case = need.case
+    actor = current_user._get_current_object()
+    refused = _close(case, f"need-{need.id}", lambda r: closure.close_need(need, actor, r))
+    if refused is not None:
+        return refused
+    flash(_("Kebutuhan %(n)s ditutup.", n=need.category.display_name), "success")
+    return redirect(url_for("intake.case_detail", case_id=case.id) + "#needs")
+
+
+@bp.route("/cases/<int:case_id>/close", methods=["POST"])
+@requires(Permission.ROUTE_CASES)
+def close_case(case_id: int) -> Any:
+    case = get_or_404(Case, case_id)
+    actor = current_user._get_current_object()
+    refused = _close(case, "case", lambda r: closure.close_case(case, actor, r))
+    if refused is not None:
+        return refused
+    flash(_("Kasus ditutup."), "success")
+    return redirect(url_for("intake.case_detail", case_id=case.id))
