@@ -39,9 +39,9 @@ from slrt.core.web import PERSONAL_NUMBER, page_number, public_status_url
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
+from slrt.intake import corrections, provenance, records, registration
 from slrt.intake import models as m
 from slrt.intake import receipt as receipts
-from slrt.intake import records, registration
 from slrt.intake import search as people_search
 from slrt.intake.forms import FindForm, IntakeForm, SearchForm
 from slrt.privacy.consent import consent_withdrawn
@@ -58,6 +58,7 @@ PERSON_FIELD_LABELS = {
     "nik_missing_reason": _l("Alasan tanpa NIK"),
     "name": _l("Nama"),
     "birth_date": _l("Tanggal lahir"),
+    "birth_precision": _l("Ketepatan tanggal lahir"),
     "sex": _l("Jenis kelamin"),
     "phone": _l("Telepon"),
     "relationship_to_head": _l("Hubungan dengan kepala keluarga"),
@@ -65,6 +66,7 @@ PERSON_FIELD_LABELS = {
     "pregnant": _l("Hamil"),
     "schooling": _l("Sekolah"),
     "village_code": _l("Desa/kelurahan"),
+    "household_id": _l("Keluarga"),
 }
 HOUSEHOLD_FIELD_LABELS = {
     "kk_number": _l("No. KK"),
@@ -75,6 +77,7 @@ HOUSEHOLD_FIELD_LABELS = {
     "in_dtsen": _l("Terdaftar DTSEN"),
     "desil": _l("Desil"),
     "programmes": _l("Program diterima"),
+    "house_uninhabitable": _l("Rumah tidak layak huni"),
 }
 
 
@@ -446,14 +449,19 @@ def household_detail(household_id: int) -> Any:
         .order_by(Referral.created_at.desc())
     ).all()
     audit("household.view", household)
+    changes = records.changes_for("household", household.id)
+    today = local_today()
     return render_template(
         "desk/household.html",
         household=household,
         members=members,
         cases=cases,
         referrals=referrals,
-        changes=records.changes_for("household", household.id),
-        today=local_today(),
+        changes=changes,
+        today=today,
+        dtsen_provenance=provenance.dtsen(household, today),
+        field_provenance=provenance.of_fields(household, changes),
+        kk_history=corrections.kk_history(household),
     )
 
 
@@ -469,12 +477,14 @@ def person_detail(person_id: int) -> Any:
     ).all()
     audit("person.view", person)
     whole_case = has(current_user, Permission.SEE_WHOLE_CASE)
+    changes = records.changes_for("person", person.id) if whole_case else []
     return render_template(
         "desk/person.html",
         person=person,
         cases=cases,
         whole_case=whole_case,
-        changes=records.changes_for("person", person.id) if whole_case else [],
+        changes=changes,
+        field_provenance=provenance.of_fields(person, changes),
         today=local_today(),
         consent_withdrawn=consent_withdrawn(person.id),
     )

@@ -335,6 +335,9 @@ def render(reason: Reason | dict[str, Any], lang: str | None = None) -> str:
     if "facts" in values:
         phrases = [_fact_phrase(f["fact"], _from_json(f["value"]), lang) for f in values["facts"]]
         values["facts"] = _capital(_join(phrases, lang))
+        if values["facts"].casefold() == str(values.get("criterion", "")).casefold():
+            # "Terdaftar di DTSEN, jadi syarat “Terdaftar di DTSEN” terpenuhi." says it twice.
+            pair = SENTENCES[f"{reason.code}_plain"]
     if "services" in values:
         values["services"] = _join(list(values["services"]), lang)
     return pair[lang == "en"].format(**values)
@@ -354,6 +357,20 @@ def criterion_reason(outcome: CriterionOutcome, lang: str | None = None) -> str:
 def summary(suggestion: Suggestion, lang: str | None = "id") -> str:
     """The reason text stored on a draft referral (and printed on the letter): whole sentences."""
     return render_all(suggestion_reasons(suggestion), lang)
+
+
+# An open criterion's line: its name, then why it is open, in whole sentences.
+_OPEN_LINE = ("Syarat “{criterion}” belum pasti. {why}", "“{criterion}” is not certain yet. {why}")
+
+
+def criterion_line(outcome: CriterionOutcome, lang: str | None = None) -> str:
+    """The line shown for a criterion on the route page: a met or unmet criterion's reason
+    names it already (never twice); an open one is named, then why it is open."""
+    if outcome.result is not None:
+        return criterion_reason(outcome, lang)
+    lang = language(lang)
+    why = criterion_reason(outcome, lang)
+    return _OPEN_LINE[lang == "en"].format(criterion=criterion_label(outcome, lang), why=why)
 
 
 def criterion_label(outcome: CriterionOutcome, lang: str | None = None) -> str:
