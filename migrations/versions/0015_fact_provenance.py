@@ -75,6 +75,8 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("households") as batch:
         batch.drop_constraint("fk_households_dtsen_checked_by_id_users", type_="foreignkey")
+        # SQLite's copy of the table would keep the enum's CHECK on a column it no longer has.
+        batch.drop_constraint(op.f("ck_households_dtsen_source"), type_="check")
         batch.drop_column("dtsen_checked_by_id")
         batch.drop_column("dtsen_source")
         batch.drop_column("dtsen_checked_on")
