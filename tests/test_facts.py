@@ -368,3 +368,22 @@ def test_a_met_criterion_does_not_repeat_its_own_name(client, auth, world):
     html = client.get(f"/cases/{case.id}/route").get_data(as_text=True)
     assert "Terdaftar di DTSEN, jadi syarat “Terdaftar di DTSEN”" not in html
     assert "Terdaftar di DTSEN · Terdaftar di DTSEN" not in html
+
+
+def test_a_criterion_line_names_the_criterion_once_in_both_languages():
+    from slrt.routing import reasons
+    from slrt.routing.engine import CriterionOutcome
+
+    def outcome(**kw):
+        base = {"name": "Terdaftar di DTSEN", "name_en": "Registered in DTSEN", "expression": "in_dtsen"}
+        base.update(kw)
+        base.setdefault("values", {"in_dtsen": True})
+        return CriterionOutcome(**base)
+
+    met = outcome(result=True, missing=())
+    assert reasons.criterion_line(met, "id") == "Syarat “Terdaftar di DTSEN” terpenuhi."
+    assert reasons.criterion_line(met, "en") == "“Registered in DTSEN” is met."
+    open_ = outcome(result=None, missing=("in_dtsen",), values={"in_dtsen": None})
+    assert reasons.criterion_line(open_, "id") == (
+        "Syarat “Terdaftar di DTSEN” belum pasti. Belum dicek apakah keluarga terdaftar di DTSEN."
+    )
