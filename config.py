@@ -63,6 +63,9 @@ class Config:
     LOGIN_ACCOUNT_MAX_FAILURES = 50
     # Attachments one case may hold (each up to 5 MB).
     MAX_ATTACHMENTS_PER_CASE = int(os.environ.get("SLRT_MAX_ATTACHMENTS_PER_CASE", "10"))
+    # A DTSEN check older than this many days is shown as "perlu dicek ulang" (about 6 months:
+    # DTSEN is updated through the year, and a desil may have changed since).
+    DTSEN_CHECK_MAX_AGE_DAYS = int(os.environ.get("SLRT_DTSEN_CHECK_MAX_AGE_DAYS", "183"))
     # Where uploaded attachments live: outside static/, served only through access checks.
     UPLOAD_DIR = os.environ.get("SLRT_UPLOAD_DIR")  # None: <instance>/uploads
     MAX_CONTENT_LENGTH = 26 * 1024 * 1024  # several 5 MB attachments in one form

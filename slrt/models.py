@@ -4,7 +4,16 @@ from slrt.accounts.models import ApiToken, User  # noqa: F401
 from slrt.core.audit import AuditEvent  # noqa: F401
 from slrt.core.workdays import LocalHoliday  # noqa: F401
 from slrt.directory.models import Agency, NeedCategory, Office, Service  # noqa: F401
-from slrt.intake.models import Attachment, Case, Household, Need, Person, RecordChange  # noqa: F401
+from slrt.intake.models import (  # noqa: F401
+    Attachment,
+    Case,
+    DtsenCheck,
+    Household,
+    KkChange,
+    Need,
+    Person,
+    RecordChange,
+)
 from slrt.notifications.models import Notification  # noqa: F401
 from slrt.privacy.models import ConsentRecord, ErasureRequest  # noqa: F401
 from slrt.public.models import SurveyResponse  # noqa: F401

@@ -120,6 +120,13 @@ EXPECT: dict[str, Expect] = {
     "intake.household_detail": staff(),
     "intake.person_detail": staff(),
     "intake.attachment": staff(region_admin=404, national_admin=404),  # a KTP scan: personal data
+    # facts: correcting persons and households, DTSEN checks (the desk roles that register cases)
+    "facts.person_edit": staff(D, C, S),
+    "facts.household_edit": staff(D, C, S),
+    "facts.dtsen_check": staff(D, C, S),
+    "facts.member_add": staff(D, C, S),
+    "facts.member_move": staff(D, C, S),
+    "facts.member_remove": staff(D, C, S),
     # routing
     "routing.case_route": staff(D, C, S),
     # referrals

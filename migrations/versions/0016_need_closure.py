@@ -5,7 +5,7 @@ Issue 16 ("follow-up until every need has an answer"): a need the desk decides n
 so the case can close without pretending the need was referred.
 
 Revision ID: 0016_need_closure
-Revises: 0014_one_open_referral
+Revises: 0015_fact_provenance
 Create Date: 2026-11-25 10:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from slrt.core.db import UTCDateTime
 
 revision = "0016_need_closure"
-down_revision = "0014_one_open_referral"
+down_revision = "0015_fact_provenance"
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from slrt.core.audit import audit
 from slrt.core.crypto import nik_digest
 from slrt.core.db import utcnow
+from slrt.core.workdays import JAKARTA
 from slrt.dtsen.rows import DtsenRow
 from slrt.extensions import db
 from slrt.intake import models as m
@@ -239,6 +240,12 @@ def import_batch(rows: list[DtsenRow], now: datetime | None = None) -> Counts:
         # importing the file again restores; a batch is still written whole or not at all.
         db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
 
+    # Where the household's DTSEN facts now come from (shown beside them; see intake.provenance).
+    checked = {
+        "dtsen_checked_on": now.astimezone(JAKARTA).date(),
+        "dtsen_source": m.DtsenSource.IMPORT,
+        "dtsen_checked_by_id": None,
+    }
     first_rows: dict[str, DtsenRow] = {}
     for row in rows:
         first_rows.setdefault(row.kk, row)
@@ -257,6 +264,7 @@ def import_batch(rows: list[DtsenRow], now: datetime | None = None) -> Counts:
                     "in_dtsen": True,
                     "desil": row.desil,
                     "programmes": row.programmes,
+                    **checked,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -276,7 +284,7 @@ def import_batch(rows: list[DtsenRow], now: datetime | None = None) -> Counts:
         }
         differing = [k for k in wanted if wanted[k] != old[k]]
         if differing:
-            household_updates.append({"id": state.id, **wanted, "updated_at": now})
+            household_updates.append({"id": state.id, **wanted, **checked, "updated_at": now})
             changes.extend(_change("household", state.id, k, old[k], wanted[k], now) for k in differing)
             counts.households_updated += 1
         elif row.first_of_kk:

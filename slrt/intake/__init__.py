@@ -4,11 +4,15 @@
 def init_app(app):
     from slrt.core.web import add_labels
     from slrt.intake import models as m
+    from slrt.intake import provenance
+    from slrt.intake.fact_views import bp as facts_bp
     from slrt.intake.records import birth_text
     from slrt.intake.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(facts_bp)
     app.add_template_filter(birth_text, "birth")
+    app.add_template_global(provenance.dtsen, "dtsen_provenance")
     add_labels(
         app,
         sex=m.SEX_LABELS,
@@ -18,4 +22,5 @@ def init_app(app):
         channel=m.CHANNEL_LABELS,
         case_type=m.CASE_TYPE_LABELS,
         case_status=m.CASE_STATUS_LABELS,
+        dtsen_source=m.DTSEN_SOURCE_LABELS,
     )

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from slrt.core.crypto import EncryptedString, nik_digest
+from slrt.core.crypto import EncryptedString, mask, nik_digest
 from slrt.core.db import enum_column, utcnow
 from slrt.core.nik import NikMissingReason
 from slrt.extensions import Model
@@ -72,6 +72,22 @@ class ConsentBy(enum.StrEnum):
     GUARDIAN = "guardian"
 
 
+class DtsenSource(enum.StrEnum):
+    """Where the desk looked a family up in DTSEN."""
+
+    SIKS_NG = "siks_ng"
+    CEK_BANSOS = "cek_bansos"
+    IMPORT = "import"  # the regency's DTSEN file (slrt.dtsen)
+    HOME_VISIT = "home_visit"
+
+
+DTSEN_SOURCE_LABELS = {
+    DtsenSource.SIKS_NG: _l("SIKS-NG"),
+    DtsenSource.CEK_BANSOS: _l("Cek Bansos"),
+    DtsenSource.IMPORT: _l("Impor data DTSEN"),
+    DtsenSource.HOME_VISIT: _l("Kunjungan rumah"),
+}
+
 SEX_LABELS = {Sex.MALE: _l("Laki-laki"), Sex.FEMALE: _l("Perempuan")}
 DISABILITY_LABELS = {
     Disability.NONE: _l("Tidak ada"),
@@ -123,11 +139,17 @@ class Household(Model):
     desil: Mapped[int | None] = mapped_column(sa.SmallInteger)
     programmes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)  # PKH, BPNT, PBI-JK, PIP, ...
     house_uninhabitable: Mapped[bool | None]
+    # Where in_dtsen, desil and programmes come from: the latest DtsenCheck (or the DTSEN import),
+    # kept here so every page showing the household shows it without another query.
+    dtsen_checked_on: Mapped[date | None]
+    dtsen_source: Mapped[DtsenSource | None] = mapped_column(enum_column(DtsenSource, "dtsen_source"))
+    dtsen_checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     members = relationship("Person", back_populates="household", order_by="Person.id")
     village = relationship("Region", lazy="joined")
+    dtsen_checked_by = relationship("User", lazy="joined")
 
     __table_args__ = (
         sa.CheckConstraint("desil IS NULL OR desil BETWEEN 1 AND 10", name="desil_range"),
@@ -339,3 +361,49 @@ class RecordChange(Model):
     changed_by = relationship("User")
 
     __table_args__ = (sa.Index("ix_record_changes_object", "object_type", "object_id"),)
+
+
+class DtsenCheck(Model):
+    """One look-up of a family in DTSEN, as the officer recorded it. Append-only: the household's
+    current in_dtsen, desil and programmes are those of the latest check."""
+
+    __tablename__ = "dtsen_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    in_dtsen: Mapped[bool]
+    desil: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    programmes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    checked_on: Mapped[date]  # the office's local date of the look-up
+    source: Mapped[DtsenSource] = mapped_column(enum_column(DtsenSource, "dtsen_check_source"))
+    checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    checked_by = relationship("User", lazy="joined")
+
+    __table_args__ = (sa.CheckConstraint("desil IS NULL OR desil BETWEEN 1 AND 10", name="desil_range"),)
+
+
+class KkChange(Model):
+    """A No. KK a household had before: the old number encrypted and hashed as kk_number is,
+    who replaced it and when. Append-only."""
+
+    __tablename__ = "kk_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    old_kk: Mapped[str | None] = mapped_column("old_kk_encrypted", EncryptedString)
+    old_kk_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    changed_by = relationship("User", lazy="joined")
+
+    @property
+    def old_kk_masked(self) -> str:
+        return mask(self.old_kk)
+
+    @validates("old_kk")
+    def _keep_old_kk_hash(self, _key: str, kk: str | None) -> str | None:
+        self.old_kk_hash = nik_digest(kk)
+        return kk or None

@@ -39,11 +39,11 @@ from slrt.core.web import carries_number, held, hold, page_number, public_status
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
+from slrt.intake import corrections, provenance, records, registration, visit_form
 from slrt.intake import models as m
 from slrt.intake import receipt as receipts
-from slrt.intake import records, registration, visit_form
-from slrt.intake import uploads as attachments
 from slrt.intake import search as people_search
+from slrt.intake import uploads as attachments
 from slrt.intake.forms import FindForm, IntakeForm, SearchForm
 from slrt.privacy.consent import consent_withdrawn
 from slrt.privacy.consent_text import CURRENT_VERSION, purpose_text
@@ -61,7 +61,7 @@ PERSON_FIELD_LABELS = {
     "nik_missing_reason": _l("Alasan tanpa NIK"),
     "name": _l("Nama"),
     "birth_date": _l("Tanggal lahir"),
-    "birth_precision": _l("Ketelitian tanggal lahir"),
+    "birth_precision": _l("Ketepatan tanggal lahir"),
     "sex": _l("Jenis kelamin"),
     "phone": _l("Telepon"),
     "relationship_to_head": _l("Hubungan dengan kepala keluarga"),
@@ -69,6 +69,7 @@ PERSON_FIELD_LABELS = {
     "pregnant": _l("Hamil"),
     "schooling": _l("Sekolah"),
     "village_code": _l("Desa/kelurahan"),
+    "household_id": _l("Keluarga"),
 }
 HOUSEHOLD_FIELD_LABELS = {
     "kk_number": _l("No. KK"),
@@ -79,6 +80,7 @@ HOUSEHOLD_FIELD_LABELS = {
     "in_dtsen": _l("Terdaftar DTSEN"),
     "desil": _l("Desil"),
     "programmes": _l("Program diterima"),
+    "house_uninhabitable": _l("Rumah tidak layak huni"),
 }
 
 
@@ -353,7 +355,9 @@ def _uploads() -> list[attachments.Upload]:
         for storage in request.files.getlist(f"file_{kind.value}"):
             if storage and storage.filename:
                 # One byte over the limit is enough to refuse; a huge file is never held whole.
-                uploads.append(attachments.Upload(kind, storage.filename, storage.read(attachments.MAX_UPLOAD + 1)))
+                uploads.append(
+                    attachments.Upload(kind, storage.filename, storage.read(attachments.MAX_UPLOAD + 1))
+                )
     return uploads
 
 
@@ -493,14 +497,19 @@ def household_detail(household_id: int) -> Any:
         .order_by(Referral.created_at.desc())
     ).all()
     audit("household.view", household)
+    changes = records.changes_for("household", household.id)
+    today = local_today()
     return render_template(
         "desk/household.html",
         household=household,
         members=members,
         cases=cases,
         referrals=referrals,
-        changes=records.changes_for("household", household.id),
-        today=local_today(),
+        changes=changes,
+        today=today,
+        dtsen_provenance=provenance.dtsen(household, today),
+        field_provenance=provenance.of_fields(household, changes),
+        kk_history=corrections.kk_history(household),
     )
 
 
@@ -516,12 +525,14 @@ def person_detail(person_id: int) -> Any:
     ).all()
     audit("person.view", person)
     whole_case = has(current_user, Permission.SEE_WHOLE_CASE)
+    changes = records.changes_for("person", person.id) if whole_case else []
     return render_template(
         "desk/person.html",
         person=person,
         cases=cases,
         whole_case=whole_case,
-        changes=records.changes_for("person", person.id) if whole_case else [],
+        changes=changes,
+        field_provenance=provenance.of_fields(person, changes),
         today=local_today(),
         consent_withdrawn=consent_withdrawn(person.id),
     )

@@ -356,6 +356,34 @@ def summary(suggestion: Suggestion, lang: str | None = "id") -> str:
     return render_all(suggestion_reasons(suggestion), lang)
 
 
+# An open criterion's line: its name, then why it is open, in whole sentences.
+_OPEN_LINE = ("Syarat “{criterion}” belum pasti. {why}", "“{criterion}” is not certain yet. {why}")
+
+
+def _without_echo(reason: Reason, lang: str) -> Reason:
+    """The plain sentence when the facts read as the criterion's own name: "Terdaftar di DTSEN,
+    jadi syarat “Terdaftar di DTSEN” terpenuhi." says it twice. (The stored summary and the
+    letter keep the full sentence.)"""
+    if reason.code not in ("criterion.met", "criterion.not_met"):
+        return reason
+    values = reason.values
+    phrases = [_fact_phrase(f["fact"], _from_json(f["value"]), lang) for f in values["facts"]]
+    name = values["criterion_en"] if lang == "en" else values["criterion"]
+    if _join(phrases, lang).casefold() != str(name).casefold():
+        return reason
+    return Reason(f"{reason.code}_plain", {k: v for k, v in values.items() if k != "facts"})
+
+
+def criterion_line(outcome: CriterionOutcome, lang: str | None = None) -> str:
+    """The line shown for a criterion on the route page: a met or unmet criterion's reason
+    names it already (never twice); an open one is named, then why it is open."""
+    lang = language(lang)
+    if outcome.result is not None:
+        return render_all([_without_echo(r, lang) for r in criterion_reasons(outcome)], lang)
+    why = criterion_reason(outcome, lang)
+    return _OPEN_LINE[lang == "en"].format(criterion=criterion_label(outcome, lang), why=why)
+
+
 def criterion_label(outcome: CriterionOutcome, lang: str | None = None) -> str:
     return (outcome.name_en or outcome.name) if language(lang) == "en" else outcome.name
 

@@ -7,19 +7,23 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
 from slrt.accounts.services import ValidationFailed
 from slrt.core.access import get_or_404
-from slrt.core.permissions import Permission, requires
+from slrt.core.permissions import Permission, has, requires
 from slrt.core.transaction import discard
 from slrt.directory.models import Service
 from slrt.extensions import db
+from slrt.intake import provenance
 from slrt.intake.models import Case, CaseStatus
+from slrt.intake.provenance import DTSEN_FACTS, Provenance
 from slrt.referrals.drafts import Selection, create_draft_referrals
 from slrt.referrals.models import Referral
 from slrt.routing import reasons
+from slrt.routing.facts import COUNT_FACTS, PERSON_FACTS
 from slrt.routing.forms import RouteForm
 from slrt.routing.household import need_for_find, open_referrals
 from slrt.routing.services import CaseRouting, agency_suggester, suggest_for_case
@@ -105,6 +109,7 @@ def case_route(case_id: int) -> Any:
         reasons=reasons,
         referred=referred,
         fact_links=fact_links,
+        fact_provenance=fact_provenance,
         is_open=case.status is CaseStatus.OPEN,
     )
 
@@ -119,6 +124,51 @@ def _referred(routing: CaseRouting) -> dict[str, Referral]:
     }
 
 
-def fact_links(cs: Any, outcome: Any) -> list[dict[str, str]]:
-    """Links from an open criterion to the forms that record its missing facts."""
-    return []
+# Which form records a missing fact: the person's, the household's, or its DTSEN check.
+_FACT_FORMS = {
+    **dict.fromkeys(PERSON_FACTS, "person"),
+    **dict.fromkeys(DTSEN_FACTS, "dtsen"),
+    "house_uninhabitable": "household",
+    **dict.fromkeys(COUNT_FACTS, "members"),
+}
+_LINK_LABELS = {
+    "person": _l("Lengkapi data warga"),
+    "dtsen": _l("Catat hasil cek DTSEN"),
+    "household": _l("Catat hasil verifikasi rumah"),
+    "members": _l("Lengkapi data anggota keluarga"),
+}
+
+
+def fact_links(cs: Any, outcome: Any, stale: bool = False) -> list[dict[str, str]]:
+    """Links from an open criterion to the forms that record its missing facts (with `stale`,
+    from a criterion settled by an old DTSEN check to a new check), each with a `next` back to
+    this route page, which evaluates the suggestions again when it is shown."""
+    person = cs.person
+    if person is None or not has(current_user, Permission.CORRECT_FACTS):
+        return []
+    back = request.path
+    names = [n for n in outcome.values if n in DTSEN_FACTS] if stale else list(outcome.missing)
+    links: dict[str, dict[str, str]] = {}
+    for name in names:
+        form = _FACT_FORMS.get(name)
+        if form is None or (form != "person" and person.household_id is None):
+            continue
+        if form == "person":
+            url = url_for("facts.person_edit", person_id=person.id, next=back)
+        elif form == "dtsen":
+            url = url_for("facts.dtsen_check", household_id=person.household_id, next=back)
+        elif form == "household":
+            url = url_for("facts.household_edit", household_id=person.household_id, next=back)
+        else:
+            url = url_for("intake.household_detail", household_id=person.household_id)
+        label = _("Cek ulang DTSEN") if stale else str(_LINK_LABELS[form])
+        links.setdefault(url, {"url": url, "label": label})
+    return list(links.values())
+
+
+def fact_provenance(cs: Any, outcome: Any) -> Provenance | None:
+    """Where a settled criterion's DTSEN facts come from (date, source, officer; stale or not)."""
+    person = cs.person
+    if person is None or not any(n in DTSEN_FACTS for n in outcome.values):
+        return None
+    return provenance.dtsen(person.household)
