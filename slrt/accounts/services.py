@@ -278,6 +278,8 @@ def save_user(
     service_account: bool | None = None,
 ) -> User:
     """Creates (user None) or updates a user after checking everything; raises ValidationFailed."""
+    # Long on purpose: every field's check in the form's order, each adding its message at its field, then
+    # one write; split, each piece would take and return the same errors dict.
     errors: dict[str | None, list[str]] = {}
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):

@@ -292,6 +292,8 @@ def refuse_unstorable_text() -> None:
 
 
 def init_app(app: Flask) -> None:
+    # Long on purpose: one list of every hook, filter and error handler the web layer registers, so what
+    # runs around a request is read in one place.
     # Before any blueprint registers a route ("core" is the first feature).
     app.url_map.converters["int"] = RecordIdConverter
     app.config.setdefault("IDLE_MINUTES", 30)

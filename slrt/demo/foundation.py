@@ -210,6 +210,7 @@ def _person(
 
 
 def _seed_cases(rng: random.Random) -> None:
+    # Long on purpose: the demo's cases told in order, one block per kind of visit.
     today = local_today()
     offices = {o.region_code: o for o in db.session.scalars(sa.select(Office))}
     creators = {

@@ -43,6 +43,8 @@ def _nik(born: date, female: bool, serial: int) -> str:
 
 
 def _visits(today: date) -> list[dict[str, Any]]:
+    # Long on purpose: the three hard cases' visits written out as the desk would fill the form, one
+    # literal each.
     widow_year = today.year - 74
     father = _years_before(today, 41, 75)
     return [

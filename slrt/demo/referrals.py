@@ -139,6 +139,8 @@ def _at(day: date, hour: int) -> datetime:
 
 
 def seed(ctx: dict) -> None:
+    # Long on purpose: the demo's referrals walked through the workflow in order, one block per state
+    # shown.
     sent_already = db.session.scalar(
         sa.select(sa.func.count(Referral.id)).where(
             Referral.village_code.in_(VILLAGES), Referral.status != S.DRAFT

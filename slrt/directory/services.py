@@ -249,6 +249,8 @@ def save_service(
     A criterion whose expression does not compile against the fact types is refused here, so
     the engine only ever sees criteria it can run.
     """
+    # Long on purpose: every field's and criterion's check in the form's order, all problems collected
+    # before the one write.
     errors: dict[str | None, list[str]] = {}
     if getattr(actor, "scope_region_code", None):
         # The catalogue is national: a province administrator routes, but does not redefine.

@@ -35,6 +35,7 @@ def import_(path: Path, rejects: Path | None, batch_size: int, no_progress: bool
 
     Upserts households by No. KK and persons by NIK; importing the same file again changes nothing.
     """
+    # Long on purpose: a command's options, the run, and its report printed line by line.
     total = files.count_rows(path)
     with click.progressbar(
         length=total, label=_("Impor DTSEN"), file=None if not no_progress else _Null(), show_pos=True

@@ -232,6 +232,9 @@ def import_batch(rows: list[DtsenRow], now: datetime | None = None) -> Counts:
     and one RecordChange per changed field (the same trail the desk's edits leave). Only
     flushes; the caller commits the batch or rolls it back whole.
     """
+    # Long on purpose: two bulk phases, households then persons, each a prefetch, a diff and executemany
+    # statements; the prefetched maps and the counts are shared by both, and the statement order
+    # (households before the persons that point at them) is easiest to check in one place.
     now = now or utcnow()
     counts = Counts()
     changes: list[dict] = []

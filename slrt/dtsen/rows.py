@@ -114,6 +114,9 @@ class RowChecker:
 
     def check(self, line: int, raw: dict[str, str]) -> tuple[DtsenRow | None, list[str]]:
         """The normalised row, or None and every reason it was rejected."""
+        # Long on purpose: one check per column in the file's column order (NIK, No. KK, name, birth date,
+        # sex, village, desil, programmes), each adding its reason to the same list, so a rejected row
+        # lists every reason at once.
         reasons: list[str] = []
         nik_text = (raw.get("nik") or "").strip()
         nik = None

@@ -36,6 +36,8 @@ def import_file(
     A batch the database refuses is rolled back whole, its rows go to the rejects file with the
     reason, and the import goes on with the next batch. Raises BadHeader before any work.
     """
+    # Long on purpose: the batch loop keeps the transaction boundary (commit a batch, roll back a refused
+    # one, write its rows to the rejects file) visible in one place.
     started = time.perf_counter()
     rows = read_rows(path)
     first = next(rows, None)  # reads the header: a bad one raises before anything is written

@@ -63,6 +63,8 @@ def _fonts(pdf: FPDF) -> None:
 
 def receipt_pdf(case: m.Case, size: str = "a4") -> bytes:
     """The receipt as PDF bytes, in `a4` or `80mm` (thermal roll) width."""
+    # Long on purpose: the receipt is drawn top to bottom in one pass (header, code, QR, next steps) for
+    # either paper width; fpdf keeps the cursor between blocks.
     width, height = SIZES[size]
     narrow = size == "80mm"
     margin = 5.0 if narrow else 18.0

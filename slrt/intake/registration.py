@@ -307,6 +307,8 @@ def _open_case(
     duplicate_reason: str | None = None,
     consent_by: m.ConsentBy | None = None,
 ) -> m.Case:
+    # Long on purpose: the case row, its needs, the desk's answer and the audit row written in one place,
+    # so what a new case holds is read at once.
     now = utcnow()
     case = m.Case(
         tracking_code=tracking.generate(),

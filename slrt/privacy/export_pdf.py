@@ -28,6 +28,8 @@ def _text(value: Any) -> str:
 
 
 def render(data: dict[str, Any]) -> bytes:
+    # Long on purpose: the PDF is drawn top to bottom in one pass, a block per section of the export in
+    # reading order; fpdf keeps the cursor between blocks.
     pdf = _Pdf(unit="mm", format="A4")
     pdf.set_margins(16, 16, 16)
     pdf.set_auto_page_break(True, 16)

@@ -92,6 +92,8 @@ def run_retention(now: datetime | None = None, years: int | None = None) -> Rete
     free-text notes and attachments go; counts, states, dates, regions and categories stay, so
     dashboards and reports do not change. A person (and household) still part of an open case is
     left alone. Idempotent; audited once per anonymised record."""
+    # Long on purpose: expired cases, then approved erasures, then the households left with no
+    # identifiable member: three passes over the same set of persons, in the order the law gives them.
     now = now or utcnow()
     years = current_app.config["RETENTION_YEARS"] if years is None else years
     report = RetentionReport()

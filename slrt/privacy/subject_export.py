@@ -165,6 +165,8 @@ def processing_trail(person: m.Person, cases: list[m.Case]) -> list[AuditEvent]:
 def subject_export(person: m.Person, actor: User) -> dict[str, Any]:
     """Everything held about `person` and the trail of its processing, as plain data (JSON-able).
     Audited: the export itself appears in the next export's trail."""
+    # Long on purpose: most of it is the export's outline, one literal with every section held about the
+    # person in the order the citizen reads it; the reads above it feed that literal only.
     cases = cases_about(person)
     audit("person.subject_export", person, actor=actor, detail={"cases": len(cases)})
     db.session.flush()

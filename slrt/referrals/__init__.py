@@ -6,6 +6,8 @@ from typing import Any
 
 
 def init_app(app):
+    # Long on purpose: one list of what the package registers (blueprints, template labels, scope rules,
+    # CLI).
     from slrt import notifications
     from slrt.api.openapi import add_paths
     from slrt.core.web import add_labels

@@ -30,6 +30,9 @@ def sweep(today: date | None = None, batch: int = 1000) -> SweepReport:
     Reads only due rows (partial indexes on the running clocks) that have no breach yet for the
     same deadline; commits per batch, so it is safe to run every few minutes and to interrupt.
     """
+    # Long on purpose: one loop per clock kind, each reading due rows in batches, recording a breach,
+    # queueing its notices and committing the batch; the batch boundary is the point and stays visible in
+    # one place.
     today = today or local_today()
     report = SweepReport()
     supervisors: dict[str, list[tuple[int, str]]] = {}

@@ -42,6 +42,9 @@ def _row(pdf: FPDF, label: str, value: str | None) -> None:
 
 
 def render_letter(referral: Referral, hide_reporter: bool) -> bytes:
+    # Long on purpose: the letter is drawn top to bottom in one pass, a block per section in reading order
+    # (letterhead, number and date, citizen, need, documents, QR and signature); fpdf keeps the cursor, so
+    # split functions would pass the page and its widths along for nothing.
     case = referral.case
     office = office_of(referral)
     pdf = _pdf()
