@@ -27,67 +27,23 @@ from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.intake.records import apply_changes, nik_clash_message
+from slrt.intake.search import DIGITS16
+from slrt.intake.visit_form import (
+    PROGRAMMES,
+    RT_RW,
+    Errors,
+    add_problem,
+    birth,
+    posted_enum,
+    posted_text,
+)
 
-Errors = dict[str | None, list[str]]
-
-# The programme codes a DTSEN check offers (the same codes Household.programmes holds).
-PROGRAMMES = ("PKH", "BPNT", "PBI-JK", "PIP")
-DIGITS16 = re.compile(r"^\d{16}$")
-RT_RW = re.compile(r"^\d{1,3}$")
 SEPARATORS = re.compile(r"[\s.\-]")
 YES_NO = {"yes": True, "no": False}
-# The month and day a year-only birth date is stored with (see BirthPrecision.YEAR).
-YEAR_ONLY = (7, 1)
-OLDEST_YEAR = 1900
-
-
-def _add(errors: Errors, key: str | None, message: str) -> None:
-    errors.setdefault(key, []).append(message)
-
-
-def _text(data: dict[str, Any], key: str, limit: int = 255) -> str:
-    return str(data.get(key) or "").strip()[:limit]
 
 
 def _enum(cls: type, data: dict[str, Any], key: str, errors: Errors) -> Any:
-    raw = _text(data, key, 40)
-    if not raw:
-        return None
-    try:
-        return cls(raw)
-    except ValueError:
-        _add(errors, key, _("Pilihan tidak dikenal."))
-        return None
-
-
-def _birth(data: dict[str, Any], errors: Errors, today: date) -> tuple[date | None, m.BirthPrecision | None]:
-    precision = _enum(m.BirthPrecision, data, "birth_precision", errors) or m.BirthPrecision.DAY
-    if precision is m.BirthPrecision.DAY:
-        raw = _text(data, "birth_date", 20)
-        if not raw:
-            return None, None
-        try:
-            value = date.fromisoformat(raw)
-        except ValueError:
-            _add(errors, "birth_date", _("Tanggal tidak valid; gunakan format TTTT-BB-HH."))
-            return None, None
-        if value > today:
-            _add(errors, "birth_date", _("Tanggal lahir tidak boleh di masa depan."))
-        elif value.year < OLDEST_YEAR:
-            _add(errors, "birth_date", _("Tanggal lahir terlalu lampau."))
-        return value, m.BirthPrecision.DAY
-    raw = _text(data, "birth_year", 4)
-    if not raw:
-        _add(errors, "birth_year", _("Isi tahun lahirnya, misalnya 1952."))
-        return None, None
-    if not raw.isdecimal() or not OLDEST_YEAR <= int(raw) <= today.year:
-        _add(
-            errors,
-            "birth_year",
-            _("Tahun lahir antara %(low)d dan %(high)d.", low=OLDEST_YEAR, high=today.year),
-        )
-        return None, None
-    return date(int(raw), *YEAR_ONLY), precision
+    return posted_enum(cls, data, key, errors, key)
 
 
 def person_values(
@@ -95,38 +51,38 @@ def person_values(
 ) -> dict[str, Any]:
     """The checked values of a person form; problems go into `errors` under the field names."""
     values: dict[str, Any] = {}
-    name = _text(data, "name", 160)
+    name = posted_text(data, "name", 160)
     if not name:
-        _add(errors, "name", _("Nama wajib diisi."))
+        add_problem(errors, "name", _("Nama wajib diisi."))
     values["name"] = name
-    nik_text = SEPARATORS.sub("", _text(data, "nik", 40))
+    nik_text = SEPARATORS.sub("", posted_text(data, "nik", 40))
     missing = _enum(NikMissingReason, data, "nik_missing_reason", errors)
     if nik_text:
         result = check_nik(nik_text, today)
         if not result.valid:
             for message in result.errors:
-                _add(errors, "nik", message)
+                add_problem(errors, "nik", message)
         else:
             clash = db.session.scalar(
                 sa.select(m.Person.id).where(m.Person.nik_hash == nik_digest(result.nik))
             )
             if clash is not None and (person is None or clash != person.id):
-                _add(errors, "nik", nik_clash_message(clash, actor))
+                add_problem(errors, "nik", nik_clash_message(clash, actor))
             values["nik"], values["nik_missing_reason"] = result.nik, None
     elif person is not None and person.nik:
         pass  # left empty: the NIK on record stays (it is never shown in the form)
     elif missing is None:
-        _add(errors, "nik_missing_reason", _("Tanpa NIK, pilih alasannya."))
+        add_problem(errors, "nik_missing_reason", _("Tanpa NIK, pilih alasannya."))
     else:
         values["nik"], values["nik_missing_reason"] = None, missing
-    values["birth_date"], values["birth_precision"] = _birth(data, errors, today)
+    values["birth_date"], values["birth_precision"] = birth(data, "", errors, today)
     values["sex"] = _enum(m.Sex, data, "sex", errors)
     values["relationship_to_head"] = _enum(m.Relationship, data, "relationship_to_head", errors)
     values["disability"] = _enum(m.Disability, data, "disability", errors) or m.Disability.NONE
     values["schooling"] = _enum(m.Schooling, data, "schooling", errors)
-    pregnant = YES_NO.get(_text(data, "pregnant", 3))
+    pregnant = YES_NO.get(posted_text(data, "pregnant", 3))
     if pregnant and values["sex"] is m.Sex.MALE:
-        _add(errors, "pregnant", _("Hanya perempuan yang dapat dicatat hamil."))
+        add_problem(errors, "pregnant", _("Hanya perempuan yang dapat dicatat hamil."))
     values["pregnant"] = False if values["sex"] is m.Sex.MALE and pregnant is None else pregnant
     return values
 
@@ -147,18 +103,18 @@ def correct_household(household: m.Household, data: dict[str, Any], actor: User)
     KkChange, encrypted and hashed; the change trail records it masked."""
     errors: Errors = {}
     values: dict[str, Any] = {}
-    kk = SEPARATORS.sub("", _text(data, "kk_number", 40))
+    kk = SEPARATORS.sub("", posted_text(data, "kk_number", 40))
     if kk and not DIGITS16.match(kk):
-        _add(errors, "kk_number", _("No. KK harus 16 digit angka."))
+        add_problem(errors, "kk_number", _("No. KK harus 16 digit angka."))
     elif kk:
         values["kk_number"] = kk
     for key in ("rt", "rw"):
-        value = _text(data, key, 3)
+        value = posted_text(data, key, 3)
         if value and not RT_RW.match(value):
-            _add(errors, key, _("Isi dengan angka, paling banyak 3 digit."))
+            add_problem(errors, key, _("Isi dengan angka, paling banyak 3 digit."))
         values[key] = value.zfill(3) if value else None
-    values["street"] = _text(data, "street") or None
-    values["house_uninhabitable"] = YES_NO.get(_text(data, "house_uninhabitable", 3))
+    values["street"] = posted_text(data, "street") or None
+    values["house_uninhabitable"] = YES_NO.get(posted_text(data, "house_uninhabitable", 3))
     if errors:
         raise ValidationFailed(errors)
     if "kk_number" in values and household.kk_number and values["kk_number"] != household.kk_number:
@@ -175,32 +131,32 @@ def record_dtsen_check(household: m.Household, data: dict[str, Any], actor: User
     is the latest (a check dated earlier than the one on record is kept, not applied)."""
     errors: Errors = {}
     today = local_today()
-    in_dtsen = YES_NO.get(_text(data, "in_dtsen", 3))
+    in_dtsen = YES_NO.get(posted_text(data, "in_dtsen", 3))
     if in_dtsen is None:
-        _add(errors, "in_dtsen", _("Pilih apakah keluarga terdaftar di DTSEN."))
-    desil_text = _text(data, "desil", 3)
+        add_problem(errors, "in_dtsen", _("Pilih apakah keluarga terdaftar di DTSEN."))
+    desil_text = posted_text(data, "desil", 3)
     desil = int(desil_text) if desil_text.isdecimal() and 1 <= int(desil_text) <= 10 else None
     if desil_text and desil is None:
-        _add(errors, "desil", _("Desil 1 sampai 10, atau kosong bila tidak tertera."))
+        add_problem(errors, "desil", _("Desil 1 sampai 10, atau kosong bila tidak tertera."))
     if desil is not None and in_dtsen is False:
-        _add(errors, "desil", _("Keluarga yang tidak terdaftar di DTSEN tidak memiliki desil."))
+        add_problem(errors, "desil", _("Keluarga yang tidak terdaftar di DTSEN tidak memiliki desil."))
     offered = dtsen_programme_choices(household)
     programmes = [p for p in offered if p in (data.get("programmes") or [])]
     checked_on = None
-    raw = _text(data, "checked_on", 20)
+    raw = posted_text(data, "checked_on", 20)
     try:
         checked_on = date.fromisoformat(raw) if raw else None
     except ValueError:
-        _add(errors, "checked_on", _("Tanggal tidak valid; gunakan format TTTT-BB-HH."))
+        add_problem(errors, "checked_on", _("Tanggal tidak valid; gunakan format TTTT-BB-HH."))
     if checked_on is None and "checked_on" not in errors:
-        _add(errors, "checked_on", _("Isi tanggal pengecekan."))
+        add_problem(errors, "checked_on", _("Isi tanggal pengecekan."))
     elif checked_on is not None and checked_on > today:
-        _add(errors, "checked_on", _("Tanggal pengecekan tidak boleh di masa depan."))
+        add_problem(errors, "checked_on", _("Tanggal pengecekan tidak boleh di masa depan."))
     elif checked_on is not None and checked_on.year < 2000:
-        _add(errors, "checked_on", _("Tanggal pengecekan terlalu lampau."))
+        add_problem(errors, "checked_on", _("Tanggal pengecekan terlalu lampau."))
     source = _enum(m.DtsenSource, data, "source", errors)
     if source is None and "source" not in errors:
-        _add(errors, "source", _("Pilih sumber pengecekan."))
+        add_problem(errors, "source", _("Pilih sumber pengecekan."))
     if errors or in_dtsen is None or checked_on is None or source is None:
         raise ValidationFailed(errors)
     check = m.DtsenCheck(
@@ -258,21 +214,23 @@ def move_member(person: m.Person, data: dict[str, Any], actor: User) -> m.Househ
     to a new household of the same village when `new_household` is set."""
     errors: Errors = {}
     old = person.household
-    kk = SEPARATORS.sub("", _text(data, "kk_number", 40))
+    kk = SEPARATORS.sub("", posted_text(data, "kk_number", 40))
     target: m.Household | None = None
     if data.get("new_household"):
         if kk:
-            _add(errors, "kk_number", _("Pilih salah satu: No. KK keluarga tujuan, atau keluarga baru."))
+            add_problem(
+                errors, "kk_number", _("Pilih salah satu: No. KK keluarga tujuan, atau keluarga baru.")
+            )
     elif not kk:
-        _add(errors, "kk_number", _("Isi No. KK keluarga tujuan, atau pilih keluarga baru."))
+        add_problem(errors, "kk_number", _("Isi No. KK keluarga tujuan, atau pilih keluarga baru."))
     elif not DIGITS16.match(kk):
-        _add(errors, "kk_number", _("No. KK harus 16 digit angka."))
+        add_problem(errors, "kk_number", _("No. KK harus 16 digit angka."))
     else:
         target = db.session.scalar(visible(m.Household, actor).where(m.Household.kk_hash == nik_digest(kk)))
         if target is None:
-            _add(errors, "kk_number", _("Tidak ada keluarga dengan No. KK ini di wilayah Anda."))
+            add_problem(errors, "kk_number", _("Tidak ada keluarga dengan No. KK ini di wilayah Anda."))
         elif old is not None and target.id == old.id:
-            _add(errors, "kk_number", _("Warga ini sudah anggota keluarga tersebut."))
+            add_problem(errors, "kk_number", _("Warga ini sudah anggota keluarga tersebut."))
     relationship = _enum(m.Relationship, data, "relationship_to_head", errors)
     if errors:
         raise ValidationFailed(errors)

@@ -84,7 +84,7 @@ def _date(data: dict, key: str, errors: Errors, err_key: str, today: date) -> da
     return value
 
 
-def _birth(
+def birth(
     data: dict, prefix: str, errors: Errors, today: date
 ) -> tuple[date | None, m.BirthPrecision | None]:
     """The birth date and how much of it is known: an exact date, a year only, or about a year.
@@ -135,7 +135,7 @@ def person_values(data: dict, prefix: str, errors: Errors, today: date) -> dict[
     if not name:
         add_problem(errors, key("name"), _("Nama wajib diisi."))
     values["name"] = name
-    values["birth_date"], values["birth_precision"] = _birth(data, prefix, errors, today)
+    values["birth_date"], values["birth_precision"] = birth(data, prefix, errors, today)
     values["sex"] = posted_enum(m.Sex, data, "sex", errors, key("sex"), required=True)
     values["relationship_to_head"] = posted_enum(
         m.Relationship, data, "relationship", errors, key("relationship"), required=True
