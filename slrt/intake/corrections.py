@@ -34,6 +34,7 @@ from slrt.intake.visit_form import (
     Errors,
     add_problem,
     birth,
+    posted_desil,
     posted_enum,
     posted_text,
 )
@@ -134,12 +135,7 @@ def record_dtsen_check(household: m.Household, data: dict[str, Any], actor: User
     in_dtsen = YES_NO.get(posted_text(data, "in_dtsen", 3))
     if in_dtsen is None:
         add_problem(errors, "in_dtsen", _("Pilih apakah keluarga terdaftar di DTSEN."))
-    desil_text = posted_text(data, "desil", 3)
-    desil = int(desil_text) if desil_text.isdecimal() and 1 <= int(desil_text) <= 10 else None
-    if desil_text and desil is None:
-        add_problem(errors, "desil", _("Desil 1 sampai 10, atau kosong bila tidak tertera."))
-    if desil is not None and in_dtsen is False:
-        add_problem(errors, "desil", _("Keluarga yang tidak terdaftar di DTSEN tidak memiliki desil."))
+    desil = posted_desil(data, in_dtsen, errors)
     offered = dtsen_programme_choices(household)
     programmes = [p for p in offered if p in (data.get("programmes") or [])]
     checked_on = None

@@ -259,12 +259,7 @@ def household_values(
         if value and not RT_RW.match(value):
             add_problem(errors, key, _("Isi dengan angka, paling banyak 3 digit."))
     in_dtsen = {"yes": True, "no": False}.get(posted_text(data, "in_dtsen", 10))
-    desil_text = posted_text(data, "desil", 3)
-    desil = int(desil_text) if desil_text.isdecimal() and 1 <= int(desil_text) <= 10 else None
-    if desil_text and desil is None:
-        add_problem(errors, "desil", _("Desil 1 sampai 10, atau kosong bila belum diketahui."))
-    if desil is not None and in_dtsen is False:
-        add_problem(errors, "desil", _("Rumah tangga yang tidak terdaftar DTSEN tidak memiliki desil."))
+    desil = posted_desil(data, in_dtsen, errors)
     programmes = [p for p in PROGRAMMES if p in (data.get("programmes") or [])]
     others = [p.strip()[:40] for p in posted_text(data, "programmes_other", 200).split(",") if p.strip()]
     return {
@@ -277,6 +272,17 @@ def household_values(
         "desil": desil,
         "programmes": programmes + [o for o in others if o not in programmes],
     }
+
+
+def posted_desil(data: dict, in_dtsen: bool | None, errors: Errors) -> int | None:
+    """The desil (1-10), or None when left empty; a family outside DTSEN has none."""
+    text = posted_text(data, "desil", 3)
+    desil = int(text) if text.isdecimal() and 1 <= int(text) <= 10 else None
+    if text and desil is None:
+        add_problem(errors, "desil", _("Desil 1 sampai 10, atau kosong bila belum diketahui."))
+    if desil is not None and in_dtsen is False:
+        add_problem(errors, "desil", _("Keluarga yang tidak terdaftar di DTSEN tidak memiliki desil."))
+    return desil
 
 
 def new_members(data: dict, today: date, errors: Errors) -> list[tuple[int, dict[str, Any]]]:
