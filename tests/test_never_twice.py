@@ -83,6 +83,26 @@ def test_an_open_referral_in_another_case_shows_as_already_referred_and_is_not_t
     db.session.commit()
 
 
+def test_a_service_this_case_has_had_answered_shows_its_referral_and_is_not_ticked_again(client, auth, world):
+    """The widow's ADMINDUK resolved and her NIK recorded: the desk comes back from "Tindak
+    lanjut" for the services that waited, and ADMINDUK (still eligible: it has no criteria) must
+    not be ticked for a second referral."""
+    case = widow_case(world)
+    need = m.Need(case=case, category_code="adminduk", person=case.reporter)
+    db.session.add(need)
+    db.session.flush()
+    (admin,) = create_draft_referrals(case, [Selection(need.id, "ADMINDUK", "x")], None)
+    admin.status = ReferralStatus.RESOLVED
+    case.reporter.nik = "3204054107520001"
+    db.session.commit()
+    auth.login("desk.a")
+    html = client.get(f"/cases/{case.id}/route").get_data(as_text=True)
+    key = f'value="{need.id}:ADMINDUK:{case.reporter_id}"'
+    row = html[html.index(key) - 200 : html.index(key) + 200]
+    assert "checked" not in row and "disabled" not in row  # not ticked, yet the desk may tick it
+    assert "sudah dirujuk · Selesai ditangani" in html and f"/referrals/{admin.id}" in html
+
+
 def test_the_database_refuses_a_second_open_referral_of_a_person_and_service(world):
     case = widow_case(world)
     create_draft_referrals(case, [Selection(case.needs[0].id, "ATENSI-LANSIA", "x")], None)

@@ -1,5 +1,6 @@
 """The household side of the route page: open referrals per person and service ("never
-twice"), and the Need row a household-screening find is referred under."""
+twice"), the referrals this case has already closed, and the Need row a household-screening
+find is referred under."""
 
 from __future__ import annotations
 
@@ -24,6 +25,22 @@ def open_referrals(person_ids: Iterable[int]) -> dict[tuple[int, str], Referral]
         .join(Service, Referral.service_id == Service.id)
         .where(Referral.person_id.in_(ids), Referral.status.not_in(CLOSED_STATUSES))
         .order_by(Referral.id)
+    ).all()
+    out: dict[tuple[int, str], Referral] = {}
+    for person_id, code, referral in rows:
+        out.setdefault((person_id, code), referral)
+    return out
+
+
+def answered_referrals(case_id: int) -> dict[tuple[int, str], Referral]:
+    """The latest closed referral of each (person, service code) in this case: the service has
+    had its answer here (ADMINDUK resolved, say), so the route page shows that and does not tick
+    it again when the desk comes back for the services that waited for it."""
+    rows: Iterable[tuple[Any, ...]] = db.session.execute(
+        sa.select(Referral.person_id, Service.code, Referral)
+        .join(Service, Referral.service_id == Service.id)
+        .where(Referral.case_id == case_id, Referral.status.in_(CLOSED_STATUSES))
+        .order_by(Referral.id.desc())
     ).all()
     out: dict[tuple[int, str], Referral] = {}
     for person_id, code, referral in rows:

@@ -25,7 +25,7 @@ from slrt.referrals.models import Referral
 from slrt.routing import reasons
 from slrt.routing.facts import COUNT_FACTS, PERSON_FACTS
 from slrt.routing.forms import RouteForm
-from slrt.routing.household import need_for_find, open_referrals
+from slrt.routing.household import answered_referrals, need_for_find, open_referrals
 from slrt.routing.services import CaseRouting, agency_suggester, suggest_for_case
 
 bp = Blueprint("routing", __name__)
@@ -47,6 +47,7 @@ def case_route(case_id: int) -> Any:
     chosen = set(request.form.getlist("choose"))
     errors: list[str] = []
     referred = _referred(routing)
+    answered = _answered(routing, case.id)
     if form.validate_on_submit():
         by_key = {cs.key: cs for cs in routing.suggestions}
         selections = []
@@ -98,6 +99,7 @@ def case_route(case_id: int) -> Any:
             and not cs.suggestion.waits_for
             and not cs.suggestion.received
             and cs.key not in referred
+            and cs.key not in answered
         }
     return render_template(
         "routing/route.html",
@@ -108,6 +110,7 @@ def case_route(case_id: int) -> Any:
         errors=errors,
         reasons=reasons,
         referred=referred,
+        answered=answered,
         fact_links=fact_links,
         fact_provenance=fact_provenance,
         is_open=case.status is CaseStatus.OPEN,
@@ -121,6 +124,16 @@ def _referred(routing: CaseRouting) -> dict[str, Referral]:
         cs.key: open_by[(cs.person.id, cs.suggestion.service.code)]
         for cs in routing.suggestions
         if cs.person is not None and (cs.person.id, cs.suggestion.service.code) in open_by
+    }
+
+
+def _answered(routing: CaseRouting, case_id: int) -> dict[str, Referral]:
+    """Suggestion key -> this case's closed referral of that person and service."""
+    closed = answered_referrals(case_id)
+    return {
+        cs.key: closed[(cs.person.id, cs.suggestion.service.code)]
+        for cs in routing.suggestions
+        if cs.person is not None and (cs.person.id, cs.suggestion.service.code) in closed
     }
 
 
