@@ -314,3 +314,11 @@ def test_reopen_conflict_is_answered_in_the_users_language(world, client, auth):
     assert "this citizen already has another referral for the same service" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Referral, closed.id).status is S.RESOLVED
+
+
+def test_the_status_page_gives_a_closed_referrals_outcome_once(world, client):
+    case, needs = widow_case(world)
+    _resolve(_refer(world, case, needs["adminduk"], "ADMINDUK"), world.users["other_agency"])
+    db.session.commit()
+    html = client.get(f"/status?code={case.tracking_code}").get_data(as_text=True)
+    assert html.count("Sudah diberikan.") == 1  # under "Hasil", not again in the timeline
