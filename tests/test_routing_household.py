@@ -331,11 +331,11 @@ def test_a_summary_is_whole_sentences_in_the_language_asked(directory):
     bpnt = next(s for s in result.suggestions if s.service.code == "BPNT")
     assert reasons.summary(bpnt, "id") == (
         "Memenuhi syarat. Menunggu dokumen kependudukan: BPNT diusulkan setelah NIK terbit."
-        " Terdaftar di DTSEN, jadi syarat “Terdaftar di DTSEN” terpenuhi."
+        " Syarat “Terdaftar di DTSEN” terpenuhi."
         " Desil 3, jadi syarat “Desil paling tinggi 5” terpenuhi."
-        " Belum menerima BPNT, jadi syarat “Belum menerima BPNT” terpenuhi."
+        " Syarat “Belum menerima BPNT” terpenuhi."
     )
     assert reasons.summary(bpnt, "en").startswith(
         "Eligible. Waiting for identity documents: BPNT is proposed once the NIK is issued."
-        " Registered in DTSEN, so “Registered in DTSEN” is met. Decile 3, so “Decile 5 or lower” is met."
+        " “Registered in DTSEN” is met. Decile 3, so “Decile 5 or lower” is met."
     )

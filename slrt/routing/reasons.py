@@ -352,8 +352,10 @@ def criterion_reason(outcome: CriterionOutcome, lang: str | None = None) -> str:
 
 
 def summary(suggestion: Suggestion, lang: str | None = "id") -> str:
-    """The reason text stored on a draft referral (and printed on the letter): whole sentences."""
-    return render_all(suggestion_reasons(suggestion), lang)
+    """The reason text stored on a draft referral (and printed on the letter): whole sentences,
+    none saying a criterion's name twice."""
+    lang = language(lang)
+    return render_all([_without_echo(r, lang) for r in suggestion_reasons(suggestion)], lang)
 
 
 # An open criterion's line: its name, then why it is open, in whole sentences.
@@ -362,8 +364,7 @@ _OPEN_LINE = ("Syarat “{criterion}” belum pasti. {why}", "“{criterion}” 
 
 def _without_echo(reason: Reason, lang: str) -> Reason:
     """The plain sentence when the facts read as the criterion's own name: "Terdaftar di DTSEN,
-    jadi syarat “Terdaftar di DTSEN” terpenuhi." says it twice. (The stored summary and the
-    letter keep the full sentence.)"""
+    jadi syarat “Terdaftar di DTSEN” terpenuhi." says it twice."""
     if reason.code not in ("criterion.met", "criterion.not_met"):
         return reason
     values = reason.values
