@@ -161,6 +161,7 @@ EXPECT: dict[str, Expect] = {
     "privacy.decide_erasure": staff(S),
     "privacy.export": staff(C, S),
     # Open311 GeoReport v2 (public; filing a request needs an api_key, tested in test_open311)
+    "open311.discovery": public(),
     "open311.service_list": public(),
     "open311.service_definition": public(),
     "open311.request_list": public(),
@@ -258,6 +259,7 @@ SCOPED_ARGS = {"case_id", "household_id", "person_id", "referral_id", "attachmen
 ARG_OVERRIDES = {
     "hsds.organization": lambda world: {"hsds_id": stable_id("organization", world.agency.code)},
     "public_api.status_json": lambda world: {"code": tracking.generate()},
+    "open311.discovery": lambda world: {"fmt": "json"},
     "open311.service_list": lambda world: {"fmt": "json"},
     "open311.service_definition": lambda world: {"fmt": "json", "code": _need_code()},
     "open311.request_list": lambda world: {"fmt": "json"},
