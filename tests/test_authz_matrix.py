@@ -109,6 +109,11 @@ EXPECT: dict[str, Expect] = {
     "hsds.service": public(),
     "hsds.organizations": public(),
     "hsds.organization": public(),
+    "hsds.api_information": public(),
+    "hsds.locations": public(),
+    "hsds.location": public(),
+    "hsds.service_at_locations": public(),
+    "hsds.service_at_location": public(ok=404),  # the agency has no routing rule in this world
     # intake
     "intake.home": staff(),
     "intake.search": staff(D, C, S, R, N),
@@ -258,6 +263,7 @@ SCOPED_ARGS = {"case_id", "household_id", "person_id", "referral_id", "attachmen
 # Endpoint-specific argument values (the shared defaults suit everything else).
 ARG_OVERRIDES = {
     "hsds.organization": lambda world: {"hsds_id": stable_id("organization", world.agency.code)},
+    "hsds.location": lambda world: {"hsds_id": stable_id("location", world.agency.code)},
     "public_api.status_json": lambda world: {"code": tracking.generate()},
     "open311.discovery": lambda world: {"fmt": "json"},
     "open311.service_list": lambda world: {"fmt": "json"},
