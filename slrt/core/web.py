@@ -311,7 +311,7 @@ def init_app(app: Flask) -> None:
         )
         valid_methods = getattr(exc, "valid_methods", None)
         if code == 405 and valid_methods:  # RFC 9110: a 405 names the methods the address has
-            response.headers["Allow"] = ", ".join(valid_methods)
+            response.headers["Allow"] = ", ".join(sorted(valid_methods))
         return response, status
 
     @app.errorhandler(CSRFError)
