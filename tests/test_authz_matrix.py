@@ -109,6 +109,11 @@ EXPECT: dict[str, Expect] = {
     "hsds.service": public(),
     "hsds.organizations": public(),
     "hsds.organization": public(),
+    "hsds.api_information": public(),
+    "hsds.locations": public(),
+    "hsds.location": public(),
+    "hsds.service_at_locations": public(),
+    "hsds.service_at_location": public(ok=404),  # the agency has no routing rule in this world
     # intake
     "intake.home": staff(),
     "intake.search": staff(D, C, S, R, N),
@@ -170,6 +175,7 @@ EXPECT: dict[str, Expect] = {
     "privacy.decide_erasure": staff(S),
     "privacy.export": staff(C, S),
     # Open311 GeoReport v2 (public; filing a request needs an api_key, tested in test_open311)
+    "open311.discovery": public(),
     "open311.service_list": public(),
     "open311.service_definition": public(),
     "open311.request_list": public(),
@@ -268,7 +274,9 @@ SCOPED_ARGS = {"case_id", "household_id", "person_id", "referral_id", "need_id",
 # Endpoint-specific argument values (the shared defaults suit everything else).
 ARG_OVERRIDES = {
     "hsds.organization": lambda world: {"hsds_id": stable_id("organization", world.agency.code)},
+    "hsds.location": lambda world: {"hsds_id": stable_id("location", world.agency.code)},
     "public_api.status_json": lambda world: {"code": tracking.generate()},
+    "open311.discovery": lambda world: {"fmt": "json"},
     "open311.service_list": lambda world: {"fmt": "json"},
     "open311.service_definition": lambda world: {"fmt": "json", "code": _need_code()},
     "open311.request_list": lambda world: {"fmt": "json"},

@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import sqlalchemy as sa
+from defusedxml import ElementTree as SafeET
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -21,6 +22,7 @@ from slrt.core.db import utcnow
 from slrt.extensions import db
 from slrt.intake import models as m
 from slrt.open311 import services
+from slrt.open311.xml import ITEM_OF
 from slrt.referrals.models import ReferralStatus
 from tests.factories import VILLAGE_A, make_case, make_person, make_referral
 
@@ -96,15 +98,103 @@ def test_services_are_the_active_need_categories_and_validate(client, world, ope
 def test_service_definition_validates_and_unknown_service_is_a_404_error_array(client, world, open311):
     body = client.get("/open311/v2/services/pangan.json").get_json()
     validate(body, "service-definition", open311)
-    assert [a["code"] for a in body["attributes"]] == ["case_type", "consent", "confidential", "anonymous"]
+    codes = [a["code"] for a in body["attributes"]]
+    assert codes == ["case_type", "consent", "confidential", "anonymous", "village"]
+    # What the desk needs beyond the standard (a village) is said here, as a required attribute.
+    village = body["attributes"][-1]
+    assert village["required"] is True and village["datatype"] == "string"
+    assert [a["code"] for a in body["attributes"] if a["required"]] == ["village"]
     validate_error(client.get("/open311/v2/services/tidak-ada.json"), 404)
 
 
-def test_only_json_is_offered(client, world):
-    for path in ("/open311/v2/services.xml", "/open311/v2/requests.xml", "/open311/v2/services/pangan.xml"):
-        body = validate_error(client.get(path), 400)
-        assert ".json" in body[0]["description"]
-    validate_error(client.get("/open311/v2/discovery.json"), 404)
+# -- XML --------------------------------------------------------------------------------------
+
+
+def from_xml(response):
+    """An XML answer parsed safely (defusedxml) into the JSON answer's shape, every leaf as text."""
+    assert response.content_type == "text/xml; charset=utf-8"
+    root = SafeET.fromstring(response.get_data())
+
+    def convert(element):
+        if element.tag in ITEM_OF:
+            assert all(child.tag == ITEM_OF[element.tag] for child in element)
+            return [convert(child) for child in element]
+        if len(element):
+            return {child.tag: convert(child) for child in element}
+        return element.text
+
+    return root.tag, convert(root)
+
+
+def as_text(value):
+    """The JSON answer with every leaf as the XML carries it."""
+    if isinstance(value, dict):
+        return {k: as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_text(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if value is None or value == "" else str(value)
+
+
+def same_in_xml_and_json(client, path, root, status=200):
+    as_json = client.get(f"{path}.json")
+    as_xml = client.get(f"{path}.xml")
+    assert as_json.status_code == as_xml.status_code == status
+    assert from_xml(as_xml) == (root, as_text(as_json.get_json()))
+    return as_json.get_json()
+
+
+def test_every_read_answers_xml_like_json(client, world, cases):
+    code = services.public_id(world.case_a.id)
+    same_in_xml_and_json(client, "/open311/v2/services", "services")
+    same_in_xml_and_json(client, "/open311/v2/services/pangan", "service_definition")
+    assert len(same_in_xml_and_json(client, "/open311/v2/requests", "service_requests")) == 4
+    same_in_xml_and_json(client, f"/open311/v2/requests/{code}", "service_requests")
+    same_in_xml_and_json(client, "/open311/discovery", "discovery")
+    # Errors too, as <errors><error><code/><description/></error></errors>.
+    same_in_xml_and_json(client, "/open311/v2/services/tidak-ada", "errors", 404)
+    same_in_xml_and_json(client, "/open311/v2/requests/999999-0123456789", "errors", 404)
+    same_in_xml_and_json(client, "/open311/v2/nowhere", "errors", 404)
+    root, errors = from_xml(client.get("/open311/v2/requests.xml?status=pending"))
+    assert root == "errors" and errors[0]["code"] == "400" and "open atau closed" in errors[0]["description"]
+
+
+def test_xml_text_is_escaped_not_pasted(client, world):
+    from slrt.directory.models import NeedCategory
+
+    db.session.get(NeedCategory, "pangan").description = 'Beras & minyak <b>"murah"</b>'
+    db.session.commit()
+    _root, body = from_xml(client.get("/open311/v2/services.xml"))
+    assert next(s for s in body if s["service_code"] == "pangan")["description"] == (
+        'Beras & minyak <b>"murah"</b>'
+    )
+
+
+def test_an_unknown_format_is_a_400_in_json(client, world):
+    body = validate_error(client.get("/open311/v2/services.csv"), 400)
+    assert ".json" in body[0]["description"] and ".xml" in body[0]["description"]
+
+
+def test_discovery_lists_the_endpoint_its_formats_and_changeset(client, world):
+    body = client.get("/open311/discovery.json").get_json()
+    assert set(body) == {"changeset", "contact", "key_service", "endpoints"}
+    (endpoint,) = body["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"] == "http://localhost/open311/v2"
+    assert endpoint["type"] == "production" and endpoint["changeset"] == body["changeset"]
+    assert sorted(endpoint["formats"]) == ["application/json", "text/xml"]
+    assert datetime.fromisoformat(body["changeset"]).tzinfo is not None
+    # The endpoint it names answers.
+    assert client.get(endpoint["url"] + "/services.json").status_code == 200
+
+
+def test_a_wrong_method_is_a_405_with_allow(client, world):
+    response = client.delete("/open311/v2/requests.xml")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    # Answered before any Open311 view is chosen: the app's JSON error (slrt.core.web).
+    assert response.get_json()["status"] == 405
 
 
 @pytest.fixture()
@@ -340,7 +430,7 @@ def test_post_without_a_valid_api_key_is_a_403_and_files_nothing(client, world, 
 def test_post_with_bad_fields_lists_every_problem_and_files_nothing(client, world, api_key):
     data = report(
         api_key,
-        service_code="tidak-ada",
+        service_code="",
         address_id="99.99.99.9999",
         description="pendek",
         phone="bukan nomor",
@@ -397,3 +487,58 @@ def test_an_api_key_without_the_open311_scope_cannot_file_a_report(client, world
     before = db.session.scalar(sa.select(sa.func.count(m.Case.id)))
     validate_error(client.post("/open311/v2/requests.json", data=report(routing_only)), 403)
     assert db.session.scalar(sa.select(sa.func.count(m.Case.id))) == before
+
+
+def test_post_answers_xml_when_asked(client, world, api_key):
+    response = client.post("/open311/v2/requests.xml", data=report(api_key))
+    assert response.status_code == 201
+    root, body = from_xml(response)
+    assert root == "service_requests" and set(body[0]) == {"service_request_id", "service_notice"}
+    assert services.case_id_of(body[0]["service_request_id"]) is not None
+    refused = client.post("/open311/v2/requests.xml", data=report("slrt_salah"))
+    root, errors = from_xml(refused)
+    assert refused.status_code == 403 and root == "errors" and errors[0]["code"] == "403"
+
+
+def test_an_unknown_service_code_is_a_404_and_files_nothing(client, world, api_key):
+    body = validate_error(
+        client.post("/open311/v2/requests.json", data=report(api_key, service_code="tidak-ada")), 404
+    )
+    assert "tidak-ada" in body[0]["description"]
+    assert online_cases() == 0
+
+
+def test_lat_long_alone_is_a_location_and_the_village_comes_as_an_attribute(client, world, api_key):
+    point = {"address_id": None, "lat": "-6.9375", "long": "107.7242"}
+    response = client.post(
+        "/open311/v2/requests.json", data=report(api_key, **point, **{"attribute[village]": "3204052001"})
+    )
+    assert response.status_code == 201, response.get_json()
+    case = db.session.get(m.Case, services.case_id_of(response.get_json()[0]["service_request_id"]))
+    assert case.village_code == VILLAGE_A
+    # Without a village the desk cannot file it, and says which attribute is missing.
+    body = validate_error(client.post("/open311/v2/requests.json", data=report(api_key, **point)), 400)
+    assert [item["description"].partition(":")[0] for item in body] == ["attribute[village]"]
+    body = validate_error(
+        client.post("/open311/v2/requests.json", data=report(api_key, **{**point, "lat": "-96"})), 400
+    )
+    assert any(item["description"].startswith("lat/long:") for item in body)
+    assert online_cases() == 1
+
+
+def test_description_is_optional(client, world, api_key):
+    response = client.post("/open311/v2/requests.json", data=report(api_key, description=None))
+    assert response.status_code == 201, response.get_json()
+    case = db.session.get(m.Case, services.case_id_of(response.get_json()[0]["service_request_id"]))
+    assert case.needs[0].category_code == "pangan" and "Open311" in case.summary
+
+
+def test_reads_with_an_api_key_have_their_own_budget(app, client, world, api_key, monkeypatch):
+    monkeypatch.setitem(app.config, "SLRT_STATUS_RATE_LIMIT", "2/minute")
+    monkeypatch.setitem(app.config, "SLRT_OPEN311_KEY_READ_RATE_LIMIT", "5/minute")
+    anonymous = [client.get("/open311/v2/requests.json").status_code for _ in range(3)]
+    assert anonymous == [200, 200, 429]
+    keyed = [client.get(f"/open311/v2/requests.json?api_key={api_key}").status_code for _ in range(6)]
+    assert keyed == [200] * 5 + [429]
+    # A key that opens nothing gets the anonymous budget, already spent.
+    validate_error(client.get("/open311/v2/requests.xml?api_key=slrt_salah".replace(".xml", ".json")), 429)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from slrt.accounts.services import issue_token
 from slrt.core.workdays import local_today
 from slrt.directory import services as ops
+from slrt.directory.hsds import stable_id
 from slrt.directory.models import Service
 from slrt.extensions import db
 
@@ -190,9 +191,19 @@ def hsds_schemas():
     if folder is None:
         pytest.skip("HSDS 3.0 schemas not found: set SLRT_CONFORMANCE_DIR or add ../shared/conformance")
     validators = {}
-    for name in ("service", "organization"):
-        schema = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
-        cls = jsonschema.validators.validator_for(schema)
+    schemas = {
+        name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        for name in ("service", "organization", "service_at_location")
+    }
+    # A location is the one nested in service_at_location; the API information is described in
+    # HSDS's openapi.json.
+    schemas["location"] = schemas["service_at_location"]["properties"]["location"]
+    api = json.loads((folder.parent / "openapi.json").read_text(encoding="utf-8"))
+    schemas["api_information"] = api["paths"]["/"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]
+    for name, schema in schemas.items():
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         # Checked against its metaschema once: `jsonschema.validate` did it at every call, and these
         # schemas are 2.3 MB each (HSDS inlines every reference), about 13 s a check.
         cls.check_schema(schema)
@@ -251,10 +262,78 @@ def test_hsds_organizations_validate(client, world, hsds_schemas):
     validate(one.get_json(), hsds_schemas["organization"])
 
 
+def test_hsds_root_is_the_api_information(client, world, hsds_schemas):
+    response = client.get("/hsds/")
+    assert response.status_code == 200
+    body = response.get_json()
+    validate(body, hsds_schemas["api_information"])
+    assert body["version"] == "3.0" and body["openapi_url"] == "http://localhost/api/v1/openapi.json"
+    assert body["profile"].startswith("https://")
+
+
+def test_hsds_search_finds_every_word_in_name_code_or_description(client, world):
+    def found(path):
+        return sorted(item["alternate_name"] for item in client.get(path).get_json()["contents"])
+
+    assert found("/hsds/services?search=keluarga%20HARAPAN") == ["PKH"]
+    assert found("/hsds/services?search=pkh") == ["PKH"]
+    assert found("/hsds/services?search=harapan%20tidak-ada-kata-ini") == []
+    assert found("/hsds/services?search=100%25") == []  # LIKE wildcards are plain characters
+    assert found("/hsds/organizations?search=dinsos-3204") == ["DINSOS-3204"]
+    assert client.get("/hsds/services?search=").get_json()["total_items"] == 18
+
+
+def test_hsds_format_ndjson_streams_every_result_and_other_formats_are_refused(client, world, hsds_schemas):
+    response = client.get("/hsds/services?format=ndjson&per_page=5")
+    assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
+    lines = response.get_data(as_text=True).splitlines()
+    assert len(lines) == 18  # not paginated
+    for line in lines:
+        validate(json.loads(line), hsds_schemas["service"])
+    assert client.get("/hsds/organizations?format=json").get_json()["total_items"] == 2
+    refused = client.get("/hsds/services?format=xml")
+    assert refused.status_code == 400 and "ndjson" in refused.get_json()["message"]
+
+
+def test_hsds_service_links_to_its_organization_and_locations(client, world, hsds_schemas):
+    ops.save_rule(service_code="PKH", region_code="32.04", agency_code="DINSOS-3204")
+    db.session.commit()
+    org_id = stable_id("organization", "DINSOS-3204")
+    services = client.get(f"/hsds/services?organization_id={org_id}").get_json()["contents"]
+    assert [s["alternate_name"] for s in services] == ["PKH"]
+    pkh = services[0]
+    # One agency delivers it everywhere: organization_id; and per agency, service_at_locations.
+    assert pkh["organization_id"] == org_id
+    (at,) = pkh["service_at_locations"]
+    assert at["location"]["organization_id"] == org_id and at["service_id"] == pkh["id"]
+    validate(pkh, hsds_schemas["service"])
+    page = client.get("/hsds/service_at_locations").get_json()
+    assert set(page) == PAGE_KEYS and page["total_items"] == 1
+    for item in page["contents"]:
+        validate(item, hsds_schemas["service_at_location"])
+    assert page["contents"][0] == at
+    one = client.get(f"/hsds/service_at_locations/{at['id']}")
+    assert one.status_code == 200 and one.get_json() == at
+    locations = client.get("/hsds/locations").get_json()
+    assert set(locations) == PAGE_KEYS and locations["total_items"] == 2
+    for item in locations["contents"]:
+        validate(item, hsds_schemas["location"])
+    location = client.get(f"/hsds/locations/{at['location_id']}")
+    assert location.status_code == 200 and location.get_json() == at["location"]
+    organization = client.get(f"/hsds/organizations/{org_id}").get_json()
+    assert organization["locations"] == [at["location"]]
+    assert organization["services"][0]["organization_id"] == org_id
+    assert client.get("/hsds/services?organization_id=nope").get_json()["contents"] == []
+    assert client.get("/hsds/service_at_locations?search=harapan").get_json()["total_items"] == 1
+    assert client.get("/hsds/service_at_locations?search=disdukcapil").get_json()["total_items"] == 0
+
+
 def test_hsds_unknown_id_and_bad_page_answer_json_errors(client, world):
     missing = client.get("/hsds/services/00000000-0000-0000-0000-000000000000")
     assert missing.status_code == 404 and missing.get_json()["status"] == 404
     assert client.get("/hsds/organizations/nope").status_code == 404
+    assert client.get("/hsds/locations/nope").status_code == 404
+    assert client.get("/hsds/service_at_locations/nope").status_code == 404
     assert client.get("/hsds/services?page=abc").status_code == 400
 
 

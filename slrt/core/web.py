@@ -308,8 +308,13 @@ def init_app(app: Flask) -> None:
         message = exc.description if code in (400, 409, 422) and isinstance(exc.description, str) else None
         if code in (400, 409, 422) and exc.description and exc.description.startswith("The browser"):
             message = None  # Werkzeug's English default text
-        response = error_response(code if code in ERROR_TEXT else 500 if code >= 500 else 400, message)
-        return response
+        response, status = error_response(
+            code if code in ERROR_TEXT else 500 if code >= 500 else 400, message
+        )
+        valid_methods = getattr(exc, "valid_methods", None)
+        if code == 405 and valid_methods:  # RFC 9110: a 405 names the methods the address has
+            response.headers["Allow"] = ", ".join(sorted(valid_methods))
+        return response, status
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:

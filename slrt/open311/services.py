@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from slrt.accounts.models import User
 from slrt.accounts.services import ValidationFailed
 from slrt.core.audit import audit
+from slrt.core.errors import NotFound
 from slrt.core.workdays import JAKARTA
 from slrt.directory.models import Agency, NeedCategory, Office, Service
 from slrt.extensions import db
@@ -85,6 +87,15 @@ ATTRIBUTES = (
 )
 
 
+# The desk needs the village of every report (its Puskesos files it); GeoReport's location
+# (lat/long, address_string, address_id) may not name one, and coordinates are not kept, so the
+# service definition asks for it as a required attribute.
+VILLAGE_ATTRIBUTE = "village"
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When this API last changed in a way a client could notice (discovery's `changeset`).
+CHANGESET = "2026-12-02T00:00:00+07:00"
+
+
 class BadQuery(Exception):
     """The query cannot be answered; `problems` are messages for the client."""
 
@@ -128,20 +139,52 @@ def service_definition(code: str) -> dict | None:
     category = db.session.get(NeedCategory, code)
     if category is None or not category.active:
         return None
+    choices = [
+        {
+            "variable": True,
+            "code": attr_code,
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": None,
+            "order": order,
+            "description": str(description),
+            "values": [{"key": key, "name": str(name)} for key, name in values],
+        }
+        for order, (attr_code, description, values) in enumerate(ATTRIBUTES, start=1)
+    ]
+    village = {
+        "variable": True,
+        "code": VILLAGE_ATTRIBUTE,
+        "datatype": "string",
+        "required": True,
+        "datatype_description": _("Kode desa Kemendagri, misalnya 3204052001 atau 32.04.05.2001."),
+        "order": len(choices) + 1,
+        "description": _(
+            "Desa/kelurahan tempat warga tinggal: Puskesos desa itulah yang menerima laporan. "
+            "Boleh kosong bila address_id berisi kode desa atau address_string berisi nama desa; "
+            "koordinat lat/long saja tidak menentukan desa."
+        ),
+    }
+    return {"service_code": category.code, "attributes": [*choices, village]}
+
+
+def discovery(endpoint_url: str, formats: Iterable[str]) -> dict:
+    """GeoReport v2's discovery document: where the endpoint is, its formats, how to get a key."""
     return {
-        "service_code": category.code,
-        "attributes": [
+        "changeset": CHANGESET,
+        "contact": _("Administrator SLRT kabupaten/kota (menu Admin, Token API)."),
+        "key_service": _(
+            "api_key untuk mengirim laporan adalah token API dengan cakupan open311:report, "
+            "dibuat oleh administrator SLRT di /admin/tokens."
+        ),
+        "endpoints": [
             {
-                "variable": True,
-                "code": attr_code,
-                "datatype": "singlevaluelist",
-                "required": False,
-                "datatype_description": None,
-                "order": order,
-                "description": str(description),
-                "values": [{"key": key, "name": str(name)} for key, name in values],
+                "specification": SPECIFICATION,
+                "url": endpoint_url,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": list(formats),
             }
-            for order, (attr_code, description, values) in enumerate(ATTRIBUTES, start=1)
         ],
     }
 
@@ -396,10 +439,18 @@ PARAMETER_OF: dict[str | None, str] = {
 def file_request(params: dict[str, str], actor: User) -> m.Case:
     """Files an Open311 POST as an online report, exactly as /lapor does (slrt.public).
 
-    The village is `address_id` (a Kemendagri code, `32.04.05.2001` or `3204052001`) or, without
-    it, an `address_string` naming exactly one village; coordinates are not kept. Raises
-    ValidationFailed keyed by Open311 parameter names.
+    As GeoReport v2 says: the location is `lat`/`long`, `address_string` or `address_id`, and
+    `description` may be left out. The desk needs a village besides (its Puskesos gets the
+    report): `address_id` (a Kemendagri code, `32.04.05.2001` or `3204052001`), the required
+    attribute `village` (the same code) or an `address_string` naming exactly one village;
+    coordinates name none and are not kept. An unknown `service_code` raises NotFound (the
+    standard's 404); everything else wrong raises ValidationFailed keyed by Open311 parameter
+    names.
     """
+    code = (params.get("service_code") or "").strip()
+    category = db.session.get(NeedCategory, code[:40]) if code else None
+    if code and (category is None or not category.active):
+        raise NotFound(_("service_code %(code)s tidak dikenal.", code=code[:40]))
     errors: dict[str | None, list[str]] = {}
     case_type = params.get("attribute[case_type]") or m.CaseType.NEED.value
     if case_type not in {t.value for t in m.CaseType}:
@@ -411,14 +462,31 @@ def file_request(params: dict[str, str], actor: User) -> m.Case:
         if value not in (YES, NO):
             errors.setdefault(f"attribute[{name}]", []).append(_("Isi true atau false."))
         flags[name] = value == YES
-    village = _village_from(params)
+    if _coordinates_wrong(params):
+        errors.setdefault("lat/long", []).append(
+            _("lat dan long harus angka derajat WGS84, misalnya lat=-6.93 dan long=107.72.")
+        )
+    village, village_parameter = _village_from(params)
+    if not village:
+        errors.setdefault(f"attribute[{VILLAGE_ATTRIBUTE}]", []).append(
+            _(
+                "Sebutkan desanya: attribute[village] atau address_id berisi kode desa Kemendagri "
+                "(3204052001), atau address_string berisi nama desa."
+            )
+        )
     name = " ".join(p for p in (params.get("first_name"), params.get("last_name")) if p and p.strip())
     # One contact is kept, as on /lapor; the desk calls before it writes.
     contact = (params.get("phone") or "").strip() or (params.get("email") or "").strip()
+    description = (params.get("description") or "").strip()
+    if not description and category is not None:
+        # Optional in GeoReport v2; the desk's queue still wants a line to read.
+        description = _(
+            "Laporan dari aplikasi Open311 tanpa keterangan: %(service)s.", service=category.display_name
+        )
     report = OnlineReport(
-        category_code=(params.get("service_code") or "").strip(),
+        category_code=code,
         case_type=m.CaseType(case_type),
-        description=params.get("description") or "",
+        description=description,
         village_code=village,
         name=name[:160],
         contact=contact[:254],
@@ -429,8 +497,11 @@ def file_request(params: dict[str, str], actor: User) -> m.Case:
     try:
         case = file_online_report(report)
     except ValidationFailed as exc:
+        parameter_of = {**PARAMETER_OF, "village_code": village_parameter}
         for key, messages in exc.errors.items():
-            errors.setdefault(PARAMETER_OF.get(key, key), []).extend(messages)
+            if key == "village_code" and not village:
+                continue  # said above, in the desk's words for Open311
+            errors.setdefault(parameter_of.get(key, key), []).extend(messages)
         raise ValidationFailed(errors) from exc
     if errors:
         raise ValidationFailed(errors)
@@ -438,15 +509,31 @@ def file_request(params: dict[str, str], actor: User) -> m.Case:
     return case
 
 
-def _village_from(params: dict[str, str]) -> str:
-    code = (params.get("address_id") or "").strip()
-    if DIGITS_VILLAGE.match(code):
-        return f"{code[:2]}.{code[2:4]}.{code[4:6]}.{code[6:]}"
-    if code:
-        return code
+def _coordinates_wrong(params: dict[str, str]) -> bool:
+    """lat/long given but not a place on Earth (they are checked, never kept)."""
+    given = [(params.get(k) or "").strip() for k in ("lat", "long")]
+    if not any(given):
+        return False
+    try:
+        lat, long = (float(v) for v in given)
+    except ValueError:
+        return True
+    return not (-90 <= lat <= 90 and -180 <= long <= 180)
+
+
+def _as_village_code(code: str) -> str:
+    return f"{code[:2]}.{code[2:4]}.{code[4:6]}.{code[6:]}" if DIGITS_VILLAGE.match(code) else code
+
+
+def _village_from(params: dict[str, str]) -> tuple[str, str]:
+    """The village code the report names, and the parameter that named it."""
+    for parameter in ("address_id", f"attribute[{VILLAGE_ATTRIBUTE}]"):
+        code = (params.get(parameter) or "").strip()
+        if code:
+            return _as_village_code(code), parameter
     text = (params.get("address_string") or "").strip()
     if len(text) >= 3:
         found = regions.search(text[:60], level=LEVEL_VILLAGE, limit=2)
         if len(found) == 1:
-            return found[0].code
-    return ""
+            return found[0].code, "address_string"
+    return "", "address_string" if text else f"attribute[{VILLAGE_ATTRIBUTE}]"

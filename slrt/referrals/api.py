@@ -57,14 +57,15 @@ def _load(referral_id: int) -> Referral | None:
 def list_referrals() -> Any:
     problems = []
     query = visible(Referral, g.api_user)
+    # Given but empty is refused like any other value outside the document's enum and format.
     status = request.args.get("status")
-    if status:
+    if status is not None:
         try:
             query = query.where(Referral.status == S(status))
         except ValueError:
             problems.append({"field": "status", "message": f"unknown status {status}"})
     since = request.args.get("updated_since")
-    if since:
+    if since is not None:
         try:
             moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
             if moment.tzinfo is None:
