@@ -10,6 +10,7 @@ import importlib
 import json
 import sys
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,14 @@ def test_a_third_party_open311_client_reads_every_endpoint(world, live, output_f
     # xmltodict reads <attributes><attribute>... as {"attribute": [...]}
     attributes = attributes["attribute"] if isinstance(attributes, dict) else attributes
     assert [a["code"] for a in attributes][-1] == "village"
-    requests = client.get_service_requests(status="open")
+    # The window named, not the server's default "last 90 days": under libfaketime this process
+    # writes the case at the faked instant while the server a test starts keeps the real clock.
+    made = world.case_a.created_at
+    window = {
+        "start_date": (made - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end_date": (made + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    requests = client.get_service_requests(status="open", **window)
     requests = requests if isinstance(requests, list) else [requests]
     code = open311.public_id(world.case_a.id)
     assert code in [r["service_request_id"] for r in requests]
