@@ -264,6 +264,21 @@ def test_an_account_made_by_an_administrator_must_change_its_password_first(clie
     assert not _user("desk.baru").must_change_password
 
 
+def test_a_password_an_administrator_resets_must_be_changed_at_the_next_sign_in(client, auth, world):
+    """Issue 20 item 9: checked again; the same rule covers a reset, not only a new account."""
+    desk = world.users["desk_a"]
+    auth.login("admin")
+    fields = {"username": "desk.a", "name": desk.name, "role": "desk", "office_code": "PKS-A"}
+    response = auth.post(f"/admin/users/{desk.id}", {**fields, "password": STRONG, "active": "y"})
+    assert response.status_code == 302
+    assert _user("desk.a").must_change_password
+    auth.post("/logout", page="/")
+    auth.login("desk.a", STRONG)
+    assert client.get("/cases/new").headers["Location"].endswith("/account/password")
+    page = client.get("/account/password").get_data(as_text=True)
+    assert 'name="current"' in page and 'name="confirm"' in page
+
+
 # -- 8. tokens only for integrations, and who minted them ---------------------------------------
 
 
