@@ -457,7 +457,7 @@ def create_case(data: dict[str, Any], uploads: list[Upload], user: User, today: 
                     _(
                         "Warga ini sudah punya kasus terbuka %(code)s untuk %(need)s.",
                         code=tracking.display(case.tracking_code),
-                        need=need.category.name,
+                        need=need.category.display_name,
                     ),
                 )
             _add(errors, "duplicate_reason", _("Lanjutkan hanya bila perlu, dengan menuliskan alasannya."))
