@@ -110,7 +110,7 @@ EXPECT: dict[str, Expect] = {
     "hsds.organizations": public(),
     "hsds.organization": public(),
     # intake
-    "intake.home": staff(),
+    "intake.home": public(),  # staff: their home; a visitor: the public page (slrt.public.landing)
     "intake.search": staff(D, C, S, R, N),
     "intake.new_case": staff(D, C, S),
     "intake.create_case": staff(D, C, S),

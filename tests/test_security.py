@@ -175,7 +175,7 @@ def test_idle_session_is_logged_out_with_a_message_and_comes_back_to_the_page(ap
     assert "/login" in response.headers["Location"] and "next=" in response.headers["Location"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Sesi Anda berakhir karena 30 menit tidak ada kegiatan" in page
-    assert client.get("/").status_code == 302  # really logged out
+    assert client.get("/search").status_code == 302  # really logged out
     assert events("session.expired")[0].actor_id == world.users["desk_a"].id
 
 
@@ -441,7 +441,7 @@ def test_service_account_cannot_sign_in_but_its_token_works(client, auth, runner
     bridge.set_password("rahasia-123")
     db.session.commit()
     auth.login("open311.bridge", "rahasia-123")
-    assert client.get("/").status_code == 302  # still not signed in
+    assert client.get("/search").status_code == 302  # still not signed in
 
 
 def test_an_id_beyond_the_integer_range_is_404_not_500(client, auth, world):
