@@ -4,8 +4,10 @@ SLRT_CONFIG picks the class (development, testing, production); DATABASE_URL poi
 database (SQLite in the instance folder when absent); SLRT_SECRET_KEY signs sessions.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production, see ProdConfig.check
 # The public development keys of slrt.core.crypto, repeated here so config.py imports nothing.
@@ -135,6 +137,29 @@ class ProdConfig(Config):
             raise RuntimeError("SLRT_HASH_KEY must be set to a random value of 32+ characters in production")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must point at PostgreSQL in production")
+        if not is_public_base_url(os.environ.get("SLRT_PUBLIC_BASE_URL", "")):
+            # Receipts, letters and their QR codes carry this address to citizens: the
+            # development default (http://127.0.0.1:5000) would send them to their own phone.
+            raise RuntimeError(
+                "SLRT_PUBLIC_BASE_URL must be the address citizens open in production "
+                "(e.g. https://slrt.example.go.id), not unset or a local address"
+            )
+
+
+def is_public_base_url(url: str) -> bool:
+    """True for an http(s) URL whose host is a name or address others can reach: not
+    localhost, a loopback, unspecified or link-local address, nor a `.local`/`.localhost` name."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").rstrip(".").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if host == "localhost" or host.endswith((".localhost", ".local")):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # a host name
+    return not (address.is_loopback or address.is_unspecified or address.is_link_local)
 
 
 CONFIGS = {"development": DevConfig, "testing": TestConfig, "production": ProdConfig}

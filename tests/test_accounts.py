@@ -32,7 +32,7 @@ def test_post_without_csrf_token_is_refused(client, auth, world):
     response = client.post("/login", data={"username": "desk.a", "password": PASSWORD})
     assert response.status_code == 400
     assert "Formulir kedaluwarsa" in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302  # still not logged in
+    assert client.get("/search").status_code == 302  # still not logged in
 
 
 def test_five_failures_lock_the_account_for_fifteen_minutes(app, client, auth, world):

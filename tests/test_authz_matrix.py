@@ -115,7 +115,7 @@ EXPECT: dict[str, Expect] = {
     "hsds.service_at_locations": public(),
     "hsds.service_at_location": public(ok=404),  # the agency has no routing rule in this world
     # intake
-    "intake.home": staff(),
+    "intake.home": public(),  # staff: their home; a visitor: the public page (slrt.public.landing)
     "intake.search": staff(D, C, S, R, N),
     "intake.new_case": staff(D, C, S),
     "intake.create_case": staff(D, C, S),

@@ -162,6 +162,7 @@ def test_production_refuses_missing_or_development_keys(monkeypatch):
 
     monkeypatch.setenv("SLRT_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@h/db")
+    monkeypatch.setenv("SLRT_PUBLIC_BASE_URL", "https://slrt.example.go.id")
     good = Fernet.generate_key().decode()
     refused = [
         (None, "h" * 40),

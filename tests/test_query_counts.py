@@ -156,7 +156,7 @@ def test_a_bearer_token_request_gets_no_session_cookie(world, client):
     response = client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert not response.headers.getlist("Set-Cookie")
-    assert client.get("/").status_code == 302  # still not logged in for the pages
+    assert client.get("/search").status_code == 302  # still not logged in for the pages
 
 
 def _ready_case(world: factories.World, i: int) -> None:

@@ -80,7 +80,56 @@ def test_production_refuses_to_start_without_a_real_secret_key(key, monkeypatch)
     monkeypatch.setenv("SLRT_SECRET_KEY", "k" * 40)
     monkeypatch.setenv("SLRT_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     monkeypatch.setenv("SLRT_HASH_KEY", "h" * 40)
+    monkeypatch.setenv("SLRT_PUBLIC_BASE_URL", "https://slrt.example.go.id")
     ProdConfig.check()  # real keys pass
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        "",
+        "http://127.0.0.1:5000",
+        "http://localhost:8000",
+        "https://LOCALHOST./",
+        "http://[::1]:5000",
+        "http://0.0.0.0",
+        "http://slrt.local",
+        "slrt.example.go.id",
+        "ftp://slrt.example.go.id",
+    ],
+)
+def test_production_refuses_to_start_while_the_public_base_url_is_unset_or_local(url, monkeypatch):
+    """Receipts and letters print this address in their QR code (issue 20 item 8)."""
+    from config import ProdConfig
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://x@127.0.0.1/x")
+    monkeypatch.setenv("SLRT_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("SLRT_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    monkeypatch.setenv("SLRT_HASH_KEY", "h" * 40)
+    if url is None:
+        monkeypatch.delenv("SLRT_PUBLIC_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("SLRT_PUBLIC_BASE_URL", url)
+    with pytest.raises(RuntimeError, match="SLRT_PUBLIC_BASE_URL"):
+        ProdConfig.check()
+    for good in ("https://slrt.bandungkab.go.id", "http://10.20.0.5:8080", "https://slrt.example.go.id/"):
+        monkeypatch.setenv("SLRT_PUBLIC_BASE_URL", good)
+        ProdConfig.check()
+
+
+def test_production_app_will_not_start_with_the_development_base_url(monkeypatch, tmp_path):
+    from slrt import create_app
+
+    monkeypatch.setenv("SLRT_CONFIG", "production")
+    monkeypatch.setenv("SLRT_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://x@127.0.0.1/x")
+    monkeypatch.setenv("SLRT_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("SLRT_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    monkeypatch.setenv("SLRT_HASH_KEY", "h" * 40)
+    monkeypatch.delenv("SLRT_PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="SLRT_PUBLIC_BASE_URL"):
+        create_app()
 
 
 def test_no_private_key_or_live_secret_is_committed():
@@ -126,7 +175,7 @@ def test_idle_session_is_logged_out_with_a_message_and_comes_back_to_the_page(ap
     assert "/login" in response.headers["Location"] and "next=" in response.headers["Location"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Sesi Anda berakhir karena 30 menit tidak ada kegiatan" in page
-    assert client.get("/").status_code == 302  # really logged out
+    assert client.get("/search").status_code == 302  # really logged out
     assert events("session.expired")[0].actor_id == world.users["desk_a"].id
 
 
@@ -392,7 +441,7 @@ def test_service_account_cannot_sign_in_but_its_token_works(client, auth, runner
     bridge.set_password("rahasia-123")
     db.session.commit()
     auth.login("open311.bridge", "rahasia-123")
-    assert client.get("/").status_code == 302  # still not signed in
+    assert client.get("/search").status_code == 302  # still not signed in
 
 
 def test_an_id_beyond_the_integer_range_is_404_not_500(client, auth, world):

@@ -16,11 +16,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectMultipleField, StringField
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from slrt.accounts import services
+from slrt.accounts import audit_text, services
 from slrt.accounts.models import API_SCOPES, ApiToken, User
 from slrt.core.access import region_clause
 from slrt.core.audit import AuditEvent
@@ -47,8 +47,11 @@ class AuditSearchForm(FlaskForm):
         csrf = False
 
     actor = StringField(_l("Pengguna"), validators=[Optional(), Length(max=64)])
-    action = StringField(_l("Aksi"), validators=[Optional(), Length(max=64)])
-    object_type = StringField(_l("Jenis data"), validators=[Optional(), Length(max=40)])
+    # Choices set by the view (slrt.accounts.audit_text); a prefix typed into the URL still works.
+    action = SelectField(_l("Aksi"), validators=[Optional(), Length(max=64)], validate_choice=False)
+    object_type = SelectField(
+        _l("Jenis data"), validators=[Optional(), Length(max=40)], validate_choice=False
+    )
     object_id = StringField(_l("ID data"), validators=[Optional(), Length(max=64)])
     ip = StringField(_l("Alamat IP"), validators=[Optional(), Length(max=45)])
     date_from = DateField(_l("Dari tanggal"), validators=[Optional()])
@@ -153,17 +156,22 @@ def _token_or_404(token_id: int) -> ApiToken:
 @requires(Permission.MANAGE_SECURITY)
 def audit_log() -> Any:
     form = AuditSearchForm(request.args)
+    form.action.choices = audit_text.action_choices(form.action.data)
+    form.object_type.choices = audit_text.object_type_choices(form.object_type.data)
     filters = AuditFilters()
     if request.args and form.validate():
         filters = AuditFilters(**{name: form[name].data or None for name in AuditFilters.__annotations__})
     page = page_number()
-    rows = db.session.execute(
-        audit_query(filters, current_user).limit(AUDIT_PER_PAGE + 1).offset((page - 1) * AUDIT_PER_PAGE)
-    ).all()
+    rows: list[tuple[AuditEvent, User | None]] = [
+        (row[0], row[1])
+        for row in db.session.execute(
+            audit_query(filters, current_user).limit(AUDIT_PER_PAGE + 1).offset((page - 1) * AUDIT_PER_PAGE)
+        )
+    ]
     return render_template(
         "security/audit.html",
         form=form,
-        rows=rows[:AUDIT_PER_PAGE],
+        rows=[(event, actor, audit_text.describe(event)) for event, actor in rows[:AUDIT_PER_PAGE]],
         page=page,
         has_next=len(rows) > AUDIT_PER_PAGE,
     )

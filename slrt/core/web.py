@@ -346,13 +346,8 @@ def init_app(app: Flask) -> None:
     def tracking_filter(code: str | None) -> str:
         return tracking.display(code) if code else ""
 
-    @app.template_filter("date")
-    def date_filter(value: Any, fmt: str = "medium") -> str:
-        return format_date(value, fmt) if value else "–"
-
-    @app.template_filter("datetime")
-    def datetime_filter(value: Any, fmt: str = "medium") -> str:
-        return format_datetime(value, fmt) if value else "–"
+    app.add_template_filter(local_date, "date")
+    app.add_template_filter(local_datetime, "datetime")
 
     @app.template_filter("label")
     def label_filter(value: Any, labels: dict) -> str:
@@ -371,6 +366,32 @@ def init_app(app: Flask) -> None:
             "without_numbers": without_numbers,
             "labels": app.extensions[LABELS],
         }
+
+
+# Day before month in every language: CLDR's English "short" wrote 2 December as "12/2/26, 4:13
+# AM", which an Indonesian reader takes for 12 February. The named sizes templates already use
+# map onto these; any other value is taken as a CLDR pattern ("MMM yyyy").
+DATE_PATTERNS = {
+    "short": "d MMM yyyy",
+    "medium": "d MMM yyyy",
+    "long": "d MMMM yyyy",
+    "full": "EEEE, d MMMM yyyy",
+}
+TIME_PATTERN = "HH.mm"
+
+
+def local_date(value: Any, fmt: str = "medium") -> str:
+    """A date (or the local day of a timestamp) in the reader's language, day first: "2 Des 2026"."""
+    return format_date(value, DATE_PATTERNS.get(fmt, fmt)) if value else "–"
+
+
+def local_datetime(value: Any, fmt: str = "medium") -> str:
+    """A timestamp in the office's time zone (BABEL_DEFAULT_TIMEZONE), day first, 24-hour:
+    "2 Dec 2026 04.13"."""
+    if not value:
+        return "–"
+    pattern = f"{DATE_PATTERNS[fmt]} {TIME_PATTERN}" if fmt in DATE_PATTERNS else fmt
+    return format_datetime(value, pattern)
 
 
 def empty_form() -> EmptyForm:

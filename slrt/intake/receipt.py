@@ -117,9 +117,8 @@ def receipt_pdf(case: m.Case, size: str = "a4") -> bytes:
         0.5,
     )
     if case.needs:
-        line(
-            _("Kebutuhan: %(needs)s", needs=", ".join(n.category.name for n in case.needs)), base, "", "L", 2
-        )
+        needs = ", ".join(n.category.display_name for n in case.needs)
+        line(_("Kebutuhan: %(needs)s", needs=needs), base, "", "L", 2)
     line(_("Langkah selanjutnya"), base + 1, "B", "L", 0.5)
     for i, step in enumerate(next_steps(case), 1):
         line(f"{i}. {step}", base, "", "L", 0.5)

@@ -8,13 +8,13 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from slrt.accounts.models import User
 from slrt.core.access import visible
 from slrt.core.audit import audit
 from slrt.core.crypto import mask
+from slrt.core.web import local_date
 from slrt.extensions import db
 from slrt.intake import models as m
 
@@ -43,7 +43,7 @@ def birth_text(person: m.Person) -> str:
         return str(born.year)
     if person.birth_precision is m.BirthPrecision.ABOUT:
         return _("sekitar %(year)d", year=born.year)
-    return format_date(born, "medium")
+    return local_date(born)
 
 
 # Identity numbers never enter the change log in full: it records that they changed, masked.

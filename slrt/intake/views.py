@@ -172,7 +172,7 @@ def _need_choices() -> list[tuple[str, str]]:
     categories = db.session.scalars(
         sa.select(NeedCategory).where(NeedCategory.active).order_by(NeedCategory.position, NeedCategory.code)
     )
-    return [("", _("– pilih –"))] + [(c.code, c.name) for c in categories]
+    return [("", _("– pilih –"))] + [(c.code, c.display_name) for c in categories]
 
 
 def _prepare(form: IntakeForm, person: m.Person | None) -> None:

@@ -356,7 +356,7 @@ def duplicate_reason(
                 _(
                     "Warga ini sudah punya kasus terbuka %(code)s untuk %(need)s.",
                     code=tracking.display(case.tracking_code),
-                    need=need.category.name,
+                    need=need.category.display_name,
                 ),
             )
         add_problem(errors, "duplicate_reason", _("Lanjutkan hanya bila perlu, dengan menuliskan alasannya."))

@@ -23,7 +23,10 @@ def init_app(app: Flask) -> None:
     # Told to the reporter in the consent text (UU PDP): a default the regency may change.
     app.config.setdefault("SLRT_REPORT_RETENTION_YEARS", 5)
 
+    from slrt.public.landing import serve_guests_at_the_staff_home
+
     csrf.exempt(api)  # read-only and needs no token: SMS gateways and chat bots call it
+    serve_guests_at_the_staff_home(app)  # the public page at `/` (intake registers `/`)
     app.register_blueprint(bp)
     app.register_blueprint(api)
     add_paths(PATHS, SCHEMAS)

@@ -24,7 +24,12 @@ def init_app(app):
     )
 
     app.register_blueprint(views.bp)
-    add_labels(app, referral_status=REFERRAL_STATUS_LABELS)
+    add_labels(
+        app,
+        referral_status=REFERRAL_STATUS_LABELS,
+        referral_outcome=OUTCOME_LABELS,
+        reject_reason=REJECT_REASON_LABELS,
+    )
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     add_paths(api.OPENAPI_PATHS, api.OPENAPI_SCHEMAS)

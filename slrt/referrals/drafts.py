@@ -92,7 +92,7 @@ def create_draft_referrals(
                 _(
                     "Rujukan %(c)s untuk kebutuhan %(n)s sudah ada.",
                     c=service.code,
-                    n=needs[sel.need_id].category.name,
+                    n=needs[sel.need_id].category.display_name,
                 )
             )
         seen.add((person_id, service.code))

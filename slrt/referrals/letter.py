@@ -9,13 +9,12 @@ import logging
 from pathlib import Path
 
 import segno
-from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
 from slrt.core import tracking
 from slrt.core.crypto import mask
-from slrt.core.web import public_status_url
+from slrt.core.web import local_date, public_status_url
 from slrt.intake.models import SEX_LABELS
 from slrt.referrals.models import Referral
 from slrt.referrals.queries import office_of
@@ -116,7 +115,7 @@ def render_letter(referral: Referral, hide_reporter: bool) -> bytes:
         _row(pdf, _("Nama"), person.name)
         # Masked on paper too: an authorised officer reveals the full number in the app (audited).
         _row(pdf, _("NIK"), mask(person.nik) if person.nik else _("Belum punya NIK"))
-        _row(pdf, _("Tanggal lahir"), format_date(person.birth_date, "long") if person.birth_date else None)
+        _row(pdf, _("Tanggal lahir"), local_date(person.birth_date, "long") if person.birth_date else None)
         _row(pdf, _("Jenis kelamin"), str(SEX_LABELS[person.sex]) if person.sex else None)
         household = person.household
         if household is not None:
@@ -145,18 +144,18 @@ def render_letter(referral: Referral, hide_reporter: bool) -> bytes:
     pdf.set_font("DejaVu", "B", 10)
     pdf.cell(0, 7, _("Kebutuhan dan alasan rujukan"), new_x="LMARGIN", new_y="NEXT")
     need = referral.need
-    _row(pdf, _("Kebutuhan"), need.category.name if need else None)
+    _row(pdf, _("Kebutuhan"), need.category.display_name if need else None)
     if need and need.description:
         _row(pdf, _("Keterangan"), need.description)
     _row(pdf, _("Kriteria terpenuhi"), referral.reason or _("Dinilai oleh petugas desk"))
     if referral.service.required_documents:
         _row(pdf, _("Dokumen"), ", ".join(referral.service.required_documents))
     _row(pdf, _("Prioritas"), _("Mendesak (jalur cepat)") if referral.urgent or case.urgent else _("Biasa"))
-    _row(pdf, _("Batas jawaban"), format_date(referral.respond_due, "long") if referral.respond_due else None)
+    _row(pdf, _("Batas jawaban"), local_date(referral.respond_due, "long") if referral.respond_due else None)
     _row(
         pdf,
         _("Batas penyelesaian"),
-        format_date(referral.resolve_due, "long") if referral.resolve_due else None,
+        local_date(referral.resolve_due, "long") if referral.resolve_due else None,
     )
     pdf.ln(3)
     pdf.set_font("DejaVu", "", 10)
@@ -194,7 +193,7 @@ def render_letter(referral: Referral, hide_reporter: bool) -> bytes:
     pdf.multi_cell(
         65,
         6,
-        f"{place}, {format_date(sent, 'long') if sent else ''}\n"
+        f"{place}, {local_date(sent, 'long') if sent else ''}\n"
         + _("Petugas/Koordinator")
         + "\n\n\n\n(.................................)",
         align="C",

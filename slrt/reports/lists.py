@@ -16,10 +16,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from slrt.accounts.models import Role, User
+from slrt.core import tracking
 from slrt.core.access import region_clause, visible
 from slrt.core.permissions import Permission, has
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import Agency, Service
+from slrt.extensions import db
 from slrt.intake.models import CASE_STATUS_LABELS, CHANNEL_LABELS, Case, CaseStatus, Channel, Need
 from slrt.public.models import SurveyResponse
 from slrt.referrals import deadlines
@@ -31,6 +33,7 @@ from slrt.referrals.models import (
     ReferralStatus,
 )
 from slrt.referrals.queries import INBOX_STATUSES
+from slrt.regions.models import Region
 from slrt.reports.labels import OUTCOME_KEY_LABELS
 from slrt.reports.rollup import Period
 from slrt.reports.tally import NO_AGENCY
@@ -133,6 +136,33 @@ class Column:
     header: Any
     value: Callable[[Any], Any]
     personal: bool = False
+    width: int | None = None  # in characters, for the XLSX file
+    kind: str = "text"  # "datetime" or "date": a real date in files, formatted on the page
+    export_only: bool = False  # in the files, not on the page (a lookup per village)
+
+
+# Needs whose reporters' contact details stay out of exports for every role but the agency
+# the referral went to, which must reach the person (UU PDP: data of a violence victim).
+PROTECTED_NEEDS = frozenset({"kekerasan"})
+
+
+def _village_name(code: str | None) -> str:
+    # The session's identity map keeps each region: one lookup per village in the file.
+    region = db.session.get(Region, code) if code else None
+    return region.name if region else ""
+
+
+def _protected_case(case: Case) -> bool:
+    return case.confidential or any(n.category_code in PROTECTED_NEEDS for n in case.needs)
+
+
+def _protected(row: Any) -> bool:
+    if isinstance(row, Referral):
+        need = row.need.category_code if row.need else None
+        return need in PROTECTED_NEEDS or row.case.confidential
+    if isinstance(row, Case):
+        return _protected_case(row)
+    return True  # a survey comment: never with a protected person's words
 
 
 def _deadline(r: Referral) -> str:
@@ -150,41 +180,52 @@ def _address(household: Any) -> str:
 
 
 REFERRAL_COLUMNS = [
-    Column(_l("No. rujukan"), lambda r: r.id),
-    Column(_l("Nomor surat"), lambda r: r.letter_number or ""),
-    Column(_l("Kode pelacakan"), lambda r: r.case.tracking_code),
-    Column(_l("Dibuat"), lambda r: r.created_at.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M")),
-    Column(_l("Kode desa"), lambda r: r.village_code),
-    Column(_l("Kebutuhan"), lambda r: r.need.category.name if r.need and r.need.category else ""),
-    Column(_l("Layanan"), lambda r: r.service.name),
-    Column(_l("Lembaga"), lambda r: r.agency.name if r.agency else ""),
-    Column(_l("Status"), lambda r: r.status_label),
-    Column(_l("Tenggat"), _deadline),
-    Column(_l("Hasil"), lambda r: str(OUTCOME_KEY_LABELS.get(r.outcome, "")) if r.outcome else ""),
-    Column(_l("Nama pelapor"), lambda r: r.case.reporter.name if r.case.reporter else "", True),
-    Column(_l("Telepon"), lambda r: r.case.reporter.phone or "" if r.case.reporter else "", True),
-    Column(_l("Alamat"), lambda r: _address(r.case.household), True),
+    Column(_l("No. rujukan"), lambda r: r.id, width=11),
+    Column(_l("Nomor surat"), lambda r: r.letter_number or "", width=28),
+    Column(_l("Kode pelacakan"), lambda r: tracking.display(r.case.tracking_code), width=17),
+    Column(_l("Dibuat"), lambda r: r.created_at, width=17, kind="datetime"),
+    Column(_l("Kode desa"), lambda r: r.village_code, width=15),
+    Column(_l("Desa/kelurahan"), lambda r: _village_name(r.village_code), width=24, export_only=True),
+    Column(
+        _l("Kebutuhan"),
+        lambda r: r.need.category.display_name if r.need and r.need.category else "",
+        width=30,
+    ),
+    Column(_l("Layanan"), lambda r: r.service.name, width=36),
+    Column(_l("Lembaga"), lambda r: r.agency.name if r.agency else "", width=30),
+    Column(_l("Status"), lambda r: r.status_label, width=18),
+    Column(_l("Tenggat"), _deadline, width=18),
+    Column(_l("Hasil"), lambda r: str(OUTCOME_KEY_LABELS.get(r.outcome, "")) if r.outcome else "", width=22),
+    Column(_l("Nama pelapor"), lambda r: r.case.reporter.name if r.case.reporter else "", True, 26),
+    Column(_l("Telepon"), lambda r: r.case.reporter.phone or "" if r.case.reporter else "", True, 17),
+    Column(_l("Alamat"), lambda r: _address(r.case.household), True, 36),
 ]
 
 CASE_COLUMNS = [
-    Column(_l("Kode pelacakan"), lambda c: c.tracking_code),
-    Column(_l("Dibuat"), lambda c: c.created_at.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M")),
-    Column(_l("Kode desa"), lambda c: c.village_code),
-    Column(_l("Cara datang"), lambda c: str(CHANNEL_LABELS[c.channel])),
-    Column(_l("Status"), lambda c: str(CASE_STATUS_LABELS[c.status])),
-    Column(_l("Mendesak"), lambda c: str(_l("Ya")) if c.urgent else ""),
-    Column(_l("Kebutuhan"), lambda c: ", ".join(n.category.name for n in c.needs if n.category)),
-    Column(_l("Nama pelapor"), lambda c: c.reporter.name if c.reporter else "", True),
-    Column(_l("Telepon"), lambda c: c.reporter.phone or "" if c.reporter else "", True),
-    Column(_l("Alamat"), lambda c: _address(c.household), True),
+    Column(_l("Kode pelacakan"), lambda c: tracking.display(c.tracking_code), width=17),
+    Column(_l("Dibuat"), lambda c: c.created_at, width=17, kind="datetime"),
+    Column(_l("Kode desa"), lambda c: c.village_code, width=15),
+    Column(_l("Desa/kelurahan"), lambda c: _village_name(c.village_code), width=24, export_only=True),
+    Column(_l("Cara datang"), lambda c: str(CHANNEL_LABELS[c.channel]), width=16),
+    Column(_l("Status"), lambda c: str(CASE_STATUS_LABELS[c.status]), width=14),
+    Column(_l("Mendesak"), lambda c: str(_l("Ya")) if c.urgent else "", width=10),
+    Column(
+        _l("Kebutuhan"),
+        lambda c: ", ".join(n.category.display_name for n in c.needs if n.category),
+        width=36,
+    ),
+    Column(_l("Nama pelapor"), lambda c: c.reporter.name if c.reporter else "", True, 26),
+    Column(_l("Telepon"), lambda c: c.reporter.phone or "" if c.reporter else "", True, 17),
+    Column(_l("Alamat"), lambda c: _address(c.household), True, 36),
 ]
 
 SURVEY_COLUMNS = [
-    Column(_l("Tanggal"), lambda s: s.created_at.astimezone(JAKARTA).strftime("%Y-%m-%d")),
-    Column(_l("Kode pelacakan"), lambda s: s.case.tracking_code),
-    Column(_l("Kode desa"), lambda s: s.village_code),
-    Column(_l("Nilai (1-5)"), lambda s: s.rating),
-    Column(_l("Komentar"), lambda s: s.comment or "", True),
+    Column(_l("Tanggal"), lambda s: s.created_at.astimezone(JAKARTA).date(), width=12, kind="date"),
+    Column(_l("Kode pelacakan"), lambda s: tracking.display(s.case.tracking_code), width=17),
+    Column(_l("Kode desa"), lambda s: s.village_code, width=15),
+    Column(_l("Desa/kelurahan"), lambda s: _village_name(s.village_code), width=24, export_only=True),
+    Column(_l("Nilai (1-5)"), lambda s: s.rating, width=11),
+    Column(_l("Komentar"), lambda s: s.comment or "", True, 48),
 ]
 
 
@@ -207,21 +248,27 @@ class RecordList:
     columns: list[Column]
     model: type
     filters: dict[str, str]
+    file_stem: str = "data"  # the downloaded file's name before the date, in Indonesian
 
     def personal(self, user: User, row: Any) -> bool:
         if self.model is Referral:
             return can_see_personal_data(user, row)
         return can_see_personal_data(user)
 
-    def visible_columns(self, user: User) -> list[Column]:
+    def visible_columns(self, user: User, export: bool = False) -> list[Column]:
         """Personal columns only for roles that may ever see them (agency rows are checked one
-        by one: an anonymous case leaves its cells empty)."""
+        by one: an anonymous case leaves its cells empty). The page leaves out export-only ones."""
+        columns = [c for c in self.columns if export or not c.export_only]
         if has(user, Permission.SEE_PERSONAL_DATA) or (user.role is Role.AGENCY and self.model is Referral):
-            return self.columns
-        return [c for c in self.columns if not c.personal]
+            return columns
+        return [c for c in columns if not c.personal]
 
-    def cells(self, user: User, row: Any, columns: list[Column]) -> list[Any]:
+    def cells(self, user: User, row: Any, columns: list[Column], export: bool = False) -> list[Any]:
         show = self.personal(user, row)
+        if show and export and user.role is not Role.AGENCY and _protected(row):
+            # A file travels further than a page: a protected person's contact goes only to the
+            # agency that must reach them (can_see_personal_data already limits it to its own).
+            show = False
         return ["" if c.personal and not show else c.value(row) for c in columns]
 
 
@@ -249,7 +296,9 @@ def records(user: User, args: Mapping[str, str], region: str | None) -> RecordLi
         elif deadline:
             raise BadFilter(str(_l("Nilai filter %(v)s tidak dikenal.", v=deadline)))
         query = referral_options(query.order_by(Referral.created_at.desc(), Referral.id.desc()))
-        return RecordList("records", _l("Rujukan"), query, REFERRAL_COLUMNS, Referral, filters)
+        return RecordList(
+            "records", _l("Rujukan"), query, REFERRAL_COLUMNS, Referral, filters, "data-rujukan"
+        )
     if subject == "case":
         query = visible(Case, user).where(
             region_clause(Case.village_code, region),
@@ -259,7 +308,7 @@ def records(user: User, args: Mapping[str, str], region: str | None) -> RecordLi
         query = query.options(joinedload(Case.reporter), joinedload(Case.household)).order_by(
             Case.created_at.desc(), Case.id.desc()
         )
-        return RecordList("records", _l("Kasus"), query, CASE_COLUMNS, Case, filters)
+        return RecordList("records", _l("Kasus"), query, CASE_COLUMNS, Case, filters, "data-kasus")
     if subject == "survey":
         query = visible(SurveyResponse, user).where(
             region_clause(SurveyResponse.village_code, region),
@@ -268,7 +317,15 @@ def records(user: User, args: Mapping[str, str], region: str | None) -> RecordLi
         if key:
             query = query.where(SurveyResponse.rating == _int(key))
         query = query.options(joinedload(SurveyResponse.case)).order_by(SurveyResponse.created_at.desc())
-        return RecordList("records", _l("Penilaian kepuasan"), query, SURVEY_COLUMNS, SurveyResponse, filters)
+        return RecordList(
+            "records",
+            _l("Penilaian kepuasan"),
+            query,
+            SURVEY_COLUMNS,
+            SurveyResponse,
+            filters,
+            "penilaian-kepuasan",
+        )
     raise BadFilter(str(_l("Jenis data %(v)s tidak dikenal.", v=subject)))
 
 
@@ -305,7 +362,7 @@ def open_cases(user: User, args: Mapping[str, str]) -> RecordList:
         .options(joinedload(Case.reporter), joinedload(Case.household))
         .order_by(Case.urgent.desc(), Case.created_at.desc())
     )
-    return RecordList("cases", _l("Kasus terbuka"), query, CASE_COLUMNS, Case, {})
+    return RecordList("cases", _l("Kasus terbuka"), query, CASE_COLUMNS, Case, {}, "kasus-terbuka")
 
 
 INBOX_OPEN = (S.SENT, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN)
@@ -333,7 +390,9 @@ def inbox(user: User, args: Mapping[str, str]) -> RecordList:
     query = referral_options(
         query.order_by(Referral.urgent.desc(), Referral.updated_at.desc(), Referral.id.desc())
     )
-    return RecordList("inbox", _l("Kotak masuk rujukan"), query, REFERRAL_COLUMNS, Referral, filters)
+    return RecordList(
+        "inbox", _l("Kotak masuk rujukan"), query, REFERRAL_COLUMNS, Referral, filters, "kotak-masuk-rujukan"
+    )
 
 
 def overdue(user: User, args: Mapping[str, str]) -> RecordList:
@@ -341,7 +400,9 @@ def overdue(user: User, args: Mapping[str, str]) -> RecordList:
     query = referral_options(
         query.order_by(sa.func.coalesce(Referral.resolve_due, Referral.respond_due), Referral.id)
     )
-    return RecordList("overdue", _l("Rujukan terlambat"), query, REFERRAL_COLUMNS, Referral, {})
+    return RecordList(
+        "overdue", _l("Rujukan terlambat"), query, REFERRAL_COLUMNS, Referral, {}, "rujukan-terlambat"
+    )
 
 
 # Who may download which list (the page of the list asks the same permission).

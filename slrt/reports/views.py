@@ -189,7 +189,7 @@ def _count(query: sa.Select) -> int:
 def _download(record_list: lists.RecordList, fmt: str) -> Response:
     """Audits the export (who, which list, filters, how many rows), then streams the file."""
     user = current_user._get_current_object()
-    columns = record_list.visible_columns(user)
+    columns = record_list.visible_columns(user, export=True)
     rows_total = _count(record_list.query)
     audit(
         "report.export",
@@ -206,20 +206,26 @@ def _download(record_list: lists.RecordList, fmt: str) -> Response:
     def rows() -> Any:
         result = streamed(db.session, record_list.query, exports.YIELD_PER)
         for obj in result:
-            yield record_list.cells(user, obj, columns)
+            yield record_list.cells(user, obj, columns, export=True)
 
-    name = f"{record_list.name}-{local_today().isoformat()}"
-    return _file_response(header, rows(), fmt, name, str(record_list.title))
+    name = f"{record_list.file_stem}-{local_today().isoformat()}"
+    widths = [c.width for c in columns]
+    return _file_response(header, rows(), fmt, name, str(record_list.title), widths)
 
 
-def _file_response(header: list[str], rows: Any, fmt: str, name: str, title: str) -> Response:
+def _file_response(
+    header: list[str], rows: Any, fmt: str, name: str, title: str, widths: list[int | None] | None = None
+) -> Response:
     if fmt == "csv":
         response = Response(
             stream_with_context(exports.csv_chunks(header, rows)), mimetype="text/csv; charset=utf-8"
         )
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
-    spooled = exports.xlsx_file(header, rows, title)
+    return _xlsx_response(exports.xlsx_file(header, rows, title, widths or ()), name)
+
+
+def _xlsx_response(spooled: Any, name: str) -> Response:
     response = Response(
         exports.file_chunks(spooled),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -262,39 +268,83 @@ MONTHLY_HEADER = [
 ]
 
 
-def monthly_rows(region: str | None, period: Period) -> list[list[Any]]:
-    """The monthly SLRT report as rows: per month and child region, then the region's total."""
-    label = Labels()
-    out: list[list[Any]] = []
+def monthly_regions(region: str | None, period: Period) -> list[tuple[date, str, str, Figures]]:
+    """Per month: each child region with any record that month, then the region's total row."""
+    out: list[tuple[date, str, str, Figures]] = []
     table = monthly(region, period)
     months = sorted({m for m, _r, _f in table})
     region_row = db.session.get(Region, region) if region else None
     for month in months:
         in_month = [(r, f) for m, r, f in table if m == month]
         total = sum((f for _r, f in in_month), Figures())
-        whole = (region or "", region_row.name if region_row else _("Indonesia"))
         # Child regions without any record that month are left out; the total row is always there.
-        busy = [((r.code, r.name), f) for r, f in in_month if f.n(CASE) or f.n(REFERRAL) or f.overdue]
-        for (code, name), figures in [*busy, (whole, total)]:
-            base = [month.strftime("%Y-%m"), code, name]
-
-            def add(indicator: str, detail: str, value: Any, base: list = base) -> None:
-                out.append([*base, indicator, detail, value])
-
-            add(_("Kasus"), "", figures.n(CASE))
-            for key, n in figures.breakdown(CASE, "need"):
-                add(_("Keluhan menurut kebutuhan"), label(CASE, "need", key), n)
-            add(_("Rujukan"), "", figures.n(REFERRAL))
-            for key, n in figures.breakdown(REFERRAL, "service_outcome"):
-                add(_("Rujukan menurut layanan dan hasil"), label(REFERRAL, "service_outcome", key), n)
-            add(_("Rujukan terlambat"), "", figures.overdue)
-            for figure, text in (
-                ("accept_days", _("Rata-rata hari kerja sampai diterima")),
-                ("resolve_days", _("Rata-rata hari kerja sampai selesai")),
-            ):
-                mean = figures.mean_days(figure)
-                add(text, "", round(mean, 1) if mean is not None else "")
+        busy = [(r.code, r.name, f) for r, f in in_month if f.n(CASE) or f.n(REFERRAL) or f.overdue]
+        whole = (region or "", region_row.name if region_row else _("Indonesia"), total)
+        out += [(month, code, name, figures) for code, name, figures in [*busy, whole]]
     return out
+
+
+# The dashboard's statistic: the median, as everywhere the report says median.
+DAYS_FIGURES = (
+    ("accept_days", _l("Median hari kerja sampai diterima")),
+    ("resolve_days", _l("Median hari kerja sampai selesai")),
+)
+
+
+def _median(figures: Figures, figure: str) -> Any:
+    median = figures.median_days(figure)
+    return round(median, 1) if median is not None else ""
+
+
+def monthly_rows(region: str | None, period: Period) -> list[list[Any]]:
+    """The monthly SLRT report as rows: per month and child region, then the region's total."""
+    label = Labels()
+    out: list[list[Any]] = []
+    for month, code, name, figures in monthly_regions(region, period):
+        base = [month.strftime("%Y-%m"), code, name]
+
+        def add(indicator: str, detail: str, value: Any, base: list = base) -> None:
+            out.append([*base, indicator, detail, value])
+
+        add(_("Kasus"), "", figures.n(CASE))
+        for key, n in figures.breakdown(CASE, "need"):
+            add(_("Keluhan menurut kebutuhan"), label(CASE, "need", key), n)
+        add(_("Rujukan"), "", figures.n(REFERRAL))
+        for key, n in figures.breakdown(REFERRAL, "service_outcome"):
+            add(_("Rujukan menurut layanan dan hasil"), label(REFERRAL, "service_outcome", key), n)
+        add(_("Rujukan terlambat"), "", figures.overdue)
+        for figure, text in DAYS_FIGURES:
+            add(str(text), "", _median(figures, figure))
+    return out
+
+
+RECAP_HEADER = [
+    _l("Bulan"),
+    _l("Kode wilayah"),
+    _l("Wilayah"),
+    _l("Kasus"),
+    _l("Rujukan"),
+    _l("Rujukan terlambat"),
+    *(text for _figure, text in DAYS_FIGURES),
+]
+RECAP_WIDTHS = [10, 15, 30, 9, 9, 11, 18, 18]
+MONTHLY_WIDTHS = [10, 15, 30, 36, 48, 9]
+
+
+def recap_rows(regions: list[tuple[date, str, str, Figures]]) -> list[list[Any]]:
+    """The "Rekap bulanan" sheet as a Dinas report: a row per region, an indicator per column."""
+    return [
+        [
+            month,
+            code,
+            name,
+            figures.n(CASE),
+            figures.n(REFERRAL),
+            figures.overdue,
+            *(_median(figures, figure) for figure, _text in DAYS_FIGURES),
+        ]
+        for month, code, name, figures in regions
+    ]
 
 
 @bp.route("/monthly.<fmt>")
@@ -315,4 +365,20 @@ def monthly_file(fmt: str) -> Any:
         detail={"list": "monthly", "format": fmt, "filters": filters, "rows": len(rows), "personal": False},
     )
     name = f"laporan-bulanan-{(region or 'indonesia').replace('.', '')}"
-    return _file_response([str(h) for h in MONTHLY_HEADER], iter(rows), fmt, name, _("Laporan bulanan"))
+    header = [str(h) for h in MONTHLY_HEADER]
+    if fmt == "csv":
+        return _file_response(header, iter(rows), fmt, name, _("Laporan bulanan"))
+    recap = recap_rows(monthly_regions(region, period))
+    spooled = exports.xlsx_book(
+        [
+            exports.Sheet(
+                _("Rekap bulanan"),
+                [str(h) for h in RECAP_HEADER],
+                recap,
+                RECAP_WIDTHS,
+                {0: exports.XLSX_MONTH},
+            ),
+            exports.Sheet(_("Laporan bulanan"), header, rows, MONTHLY_WIDTHS),
+        ]
+    )
+    return _xlsx_response(spooled, name)
