@@ -3,6 +3,8 @@ error answer or an exception rolls back, and what goes through `write_apart` sta
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 import sqlalchemy as sa
 from flask import Blueprint, abort
@@ -81,16 +83,31 @@ def stale():
 
 
 @pytest.fixture(scope="module")
-def tx_app(app):
-    """A second app on the test database, with the probe routes (the session app has served
-    requests already, so no route can be added to it)."""
+def tx_app(app, tmp_path_factory):
+    """A second app with the probe routes (the session app has served requests already, so no
+    route can be added to it), on the test database, or on SQLite on a copy of it made through
+    the session's own connection. In a full parallel run, new connections to a worker's SQLite
+    file opened after the tests that run gunicorn on that file failed with "disk I/O error"
+    (not found yet; see the closing note of 2 December 2026)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            copy = tmp_path_factory.mktemp("tx") / "tx.sqlite"
+            source = db.engine.raw_connection()
+            try:
+                target = sqlite3.connect(copy)
+                source.driver_connection.backup(target)
+                target.close()
+            finally:
+                source.close()
+            url = f"sqlite:///{copy}"  # emptied of audit rows before each test (`call`)
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     config.update(
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        SQLALCHEMY_DATABASE_URI=url,
         UPLOAD_DIR=app.config["UPLOAD_DIR"],
         TESTING=True,
     )
-    other = create_app(config)
+    other = create_app({**config, "TX_COPY": url != app.config["SQLALCHEMY_DATABASE_URI"]})
     other.register_blueprint(probe)
     return other
 
@@ -98,6 +115,9 @@ def tx_app(app):
 @pytest.fixture()
 def call(tx_app):
     client = tx_app.test_client()
+    if tx_app.config.get("TX_COPY"):
+        with tx_app.app_context(), db.engine.begin() as conn:  # as the suite's own cleanup does
+            conn.execute(sa.text(f"DELETE FROM {AuditEvent.__tablename__}"))  # noqa: S608 - a model's name
 
     def call(path: str):
         response = client.get(path)
