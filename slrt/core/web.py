@@ -134,8 +134,9 @@ PERSONAL_NUMBER = re.compile(r"\d{10,}")
 
 
 def carries_number(text: str | None) -> bool:
-    """True when `text` holds a personal number, however it was typed (spaces, dots, dashes)."""
-    return bool(PERSONAL_NUMBER.search(re.sub(r"[\s.+-]", "", text or "")))
+    """True when `text` holds a personal number, however it was typed (spaces, dots, dashes, or
+    a URL's encoded spaces)."""
+    return bool(PERSONAL_NUMBER.search(re.sub(r"%20|[\s.+-]", "", text or "")))
 
 
 def hold(key: str, value: Any) -> None:
@@ -158,7 +159,7 @@ def held(key: str, default: Any = None) -> Any:
 def without_numbers(target: str) -> str:
     """`target` (a local path), without its query string when that carries a personal number."""
     path, _sep, query = target.partition("?")
-    return path if PERSONAL_NUMBER.search(re.sub(r"%20|[\s.+-]", "", query)) else target
+    return path if carries_number(query) else target
 
 
 def is_safe_next(target: str | None) -> TypeGuard[str]:
