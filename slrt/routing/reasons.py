@@ -323,6 +323,11 @@ def _join(items: list[str], lang: str) -> str:
     return ", ".join(items[:-1]) + _AND[lang] + items[-1]
 
 
+def _facts_text(facts: list[dict[str, Any]], lang: str) -> str:
+    """The facts a criterion's outcome rests on, as one phrase ("Desil 3 dan usia 74 tahun")."""
+    return _join([_fact_phrase(f["fact"], _from_json(f["value"]), lang) for f in facts], lang)
+
+
 def render(reason: Reason | dict[str, Any], lang: str | None = None) -> str:
     """The reason as a sentence in `lang` (default: the reader's language)."""
     if isinstance(reason, dict):
@@ -333,8 +338,7 @@ def render(reason: Reason | dict[str, Any], lang: str | None = None) -> str:
     if "criterion" in values:
         values["criterion"] = values["criterion_en"] if lang == "en" else values["criterion"]
     if "facts" in values:
-        phrases = [_fact_phrase(f["fact"], _from_json(f["value"]), lang) for f in values["facts"]]
-        values["facts"] = _capital(_join(phrases, lang))
+        values["facts"] = _capital(_facts_text(values["facts"], lang))
     if "services" in values:
         values["services"] = _join(list(values["services"]), lang)
     return pair[lang == "en"].format(**values)
@@ -368,9 +372,8 @@ def _without_echo(reason: Reason, lang: str) -> Reason:
     if reason.code not in ("criterion.met", "criterion.not_met"):
         return reason
     values = reason.values
-    phrases = [_fact_phrase(f["fact"], _from_json(f["value"]), lang) for f in values["facts"]]
     name = values["criterion_en"] if lang == "en" else values["criterion"]
-    if _join(phrases, lang).casefold() != str(name).casefold():
+    if _facts_text(values["facts"], lang).casefold() != str(name).casefold():
         return reason
     return Reason(f"{reason.code}_plain", {k: v for k, v in values.items() if k != "facts"})
 
