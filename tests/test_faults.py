@@ -541,18 +541,25 @@ def _restored_copy(tmp_path: Path):
         return
     dump = tmp_path / "slrt.dump"
     harness.run([harness.pg_tool("pg_dump"), "-Fc", "-f", str(dump), pg_url(url)], check=True, timeout=300)
-    name = f"slrt_restore_{os.getpid()}_{time.monotonic_ns()}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    target = sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with _scratch_postgres("restore") as target:
         harness.run(
             [harness.pg_tool("pg_restore"), "--no-owner", "-d", pg_url(target), str(dump)],
             check=True,
             timeout=300,
         )
         yield target
+
+
+@contextlib.contextmanager
+def _scratch_postgres(purpose: str):
+    """An empty PostgreSQL database beside the test database, dropped afterwards."""
+    url = _test_db_url()
+    name = f"slrt_{purpose}_{os.getpid()}_{time.monotonic_ns()}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -622,28 +629,19 @@ def _round_1_tree(tmp_path: Path) -> Path:
     return tree
 
 
+@contextlib.contextmanager
 def _empty_database(tmp_path: Path):
     if not ON_PG:
-        return f"sqlite:///{tmp_path / 'round1.sqlite'}", lambda: None
-    url = _test_db_url()
-    name = f"slrt_upgrade_{os.getpid()}_{time.monotonic_ns()}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return str(sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)), drop
+        yield f"sqlite:///{tmp_path / 'round1.sqlite'}"
+        return
+    with _scratch_postgres("upgrade") as url:
+        yield url
 
 
 @slow
 def test_upgrade_runs_forward_on_a_database_round_1_filled_and_every_record_stays_readable(app, tmp_path):
     tree = _round_1_tree(tmp_path)
-    url, drop = _empty_database(tmp_path)
-    try:
+    with _empty_database(tmp_path) as url:
         env = {**harness.env_for(url, str(tmp_path / "instance")), "PYTHONPATH": str(tree)}
         filled = harness.run(
             [str(harness.BIN / "python"), "-c", ROUND_1_POPULATE],
@@ -663,8 +661,6 @@ def test_upgrade_runs_forward_on_a_database_round_1_filled_and_every_record_stay
         assert after[1] == before[1]  # the same NIKs, still decrypting with the kept keys
         assert {t: n for t, n in after[0].items() if t in before[0]} == before[0]
         _every_record_reads_with_todays_models(url)
-    finally:
-        drop()
 
 
 def _every_record_reads_with_todays_models(url: str) -> None:
