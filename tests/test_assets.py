@@ -68,3 +68,13 @@ def test_revalidation_keeps_the_long_cache(app, client):
     response = client.get(url, headers={"If-None-Match": etag})
     assert response.status_code == 304
     assert response.cache_control.max_age == 31536000
+
+
+def test_a_static_file_never_writes_the_session_cookie(client, auth, world):
+    """A stylesheet answered late must not put back an older session (a language just chosen);
+    a page still refreshes the signed-in session."""
+    auth.login("desk.a")
+    assert "session=" in client.get("/?lang=en").headers.get("Set-Cookie", "")
+    static = client.get("/static/css/app.css")
+    assert static.status_code == 200 and "Set-Cookie" not in static.headers
+    assert "Beranda" not in client.get("/").get_data(as_text=True)  # still English

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 
 YEAR = 31536000
 # A request without the current hash (an old page, a hand-typed URL) is revalidated soon, so a
@@ -47,7 +48,20 @@ class Fingerprints:
         return digest
 
 
+class StaticLeavesTheSession(SecureCookieSessionInterface):
+    """A static file never writes the session cookie. Signed-in sessions are refreshed on every
+    answer, so a stylesheet answered late would otherwise put back the cookie of the page before:
+    a language just chosen, or a sign-out, undone by a slow image. (Publicly cached files should
+    not carry a cookie at all.)"""
+
+    def should_set_cookie(self, app: Flask, session: object) -> bool:
+        if request.endpoint == "static":
+            return False
+        return super().should_set_cookie(app, session)  # type: ignore[arg-type]
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = StaticLeavesTheSession()
     if not app.static_folder:
         return
     prints = Fingerprints(app.static_folder)

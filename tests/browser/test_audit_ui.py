@@ -1,6 +1,7 @@
 """The audit trail page as an administrator reads it (issue 20 item 12)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from slrt.core.audit import audit
 from slrt.extensions import db
@@ -29,7 +30,7 @@ def test_audit_rows_read_as_words_with_choice_filters(page, world, lang):
     row = page.locator("tbody tr").first.inner_text()
     expected = "Rujukan: Sedang ditangani → Selesai" if lang == "id" else "Referral: In progress → Resolved"
     assert expected in row and "{" not in row
-    assert page.locator("tbody tr").count() == 1
+    expect(page.locator("tbody tr")).to_have_count(1)
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         assert serious_violations(page) == []

@@ -21,7 +21,7 @@ def test_search_and_household_show_the_imported_register_data(page, world):
     login(page, "desk.a", PASSWORD)
     page.goto("/search?q=siti")
     row = page.locator(".row", has_text="Siti Aminah")
-    assert "Terdaftar DTSEN · Desil 3 · Program: BPNT, PKH" in row.inner_text()
+    expect(row).to_contain_text("Terdaftar DTSEN · Desil 3 · Program: BPNT, PKH")
     for width in (360, 1280):
         screenshot(page, f"dtsen-search-{width}", width)
         assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -21,7 +21,7 @@ def test_a_dtsen_check_from_a_question_mark_changes_the_suggestion(page, world):
     page.goto(f"/cases/{case.id}/route")
     line = desil_line(page)
     expect(line).to_contain_text("Belum dicek di DTSEN, jadi desilnya belum diketahui.")
-    assert line.locator(".crit-mark").inner_text() == "?"
+    expect(line.locator(".crit-mark")).to_have_text("?")
     for width in (1280, 360):
         screenshot(page, f"facts-route-before-{width}", width)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -42,7 +42,7 @@ def test_a_dtsen_check_from_a_question_mark_changes_the_suggestion(page, world):
     line = desil_line(page)
     expect(line).to_contain_text("Desil 2, jadi syarat “Desil paling tinggi 4” terpenuhi.")
     expect(line).to_contain_text("cek DTSEN (Cek Bansos)")
-    assert line.locator(".crit-mark").inner_text() == "✓"
+    expect(line.locator(".crit-mark")).to_have_text("✓")
     for width in (1280, 360):
         screenshot(page, f"facts-route-after-{width}", width)
         assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_login_page_and_desk_home_in_both_languages(page, world, lang):
     page.goto(f"/login?lang={lang}")
-    assert page.locator("h2").first.inner_text() == ("Masuk" if lang == "id" else "Log in")
+    expect(page.locator("h2").first).to_have_text("Masuk" if lang == "id" else "Log in")
     for width in (360, 1280):
         screenshot(page, f"login-{lang}-{width}", width)
     login(page, "desk.a", PASSWORD)

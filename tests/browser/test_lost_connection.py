@@ -25,13 +25,25 @@ def cases_named(name: str) -> int:
     )
 
 
-def open_new_case_form(page, name: str) -> None:
+def open_new_case_form(page, name: str, scripts: bool = True) -> None:
     page.goto("/cases/new")
     page.fill("#name", name)
     page.fill("#birth_date", "1979-11-23")
     page.get_by_role("button", name="Cari").click()
-    page.wait_for_selector("form.intake[data-draft]")
-    assert page.input_value("#name") == name
+    # The note is shown in the same step that starts listening for typing: once it shows, a
+    # keystroke is kept (the form itself is on the page earlier, before its script has run).
+    page.wait_for_selector(
+        "form.intake[data-draft] [data-draft-note]:not([hidden])" if scripts else "form.intake[data-draft]"
+    )
+    expect(page.locator("#name")).to_have_value(name)
+
+
+def drafts_kept(page, count: int) -> None:
+    """Waits until this computer holds ``count`` drafts (saving and clearing run in the page's
+    own time, not the test's)."""
+    page.wait_for_function(
+        "n => Object.keys(localStorage).filter(k => k.startsWith('slrt-draft:')).length === n", arg=count
+    )
 
 
 def fill_visit(page) -> None:
@@ -48,10 +60,10 @@ def fill_visit(page) -> None:
 
 
 def assert_still_filled(page) -> None:
-    assert page.is_checked("#consent")
-    assert page.input_value("#street") == "Gg. Melati No. 12"
-    assert page.input_value("#needs-0-category") == "pangan"
-    assert page.input_value("#needs-0-description") == "Beras habis, suami belum bekerja"
+    expect(page.locator("#consent")).to_be_checked()
+    expect(page.locator("#street")).to_have_value("Gg. Melati No. 12")
+    expect(page.locator("#needs-0-category")).to_have_value("pangan")
+    expect(page.locator("#needs-0-description")).to_have_value("Beras habis, suami belum bekerja")
 
 
 def submit(page) -> None:
@@ -68,7 +80,8 @@ def test_a_post_that_never_arrives_loses_nothing_and_the_retry_saves_once(page, 
     submit(page)
     alert = page.locator("[data-draft-offline]")
     alert.wait_for(state="visible")
-    assert OFFLINE in alert.inner_text() and SAVED_HERE in alert.inner_text()
+    expect(alert).to_contain_text(OFFLINE)
+    expect(alert).to_contain_text(SAVED_HERE)
     assert_still_filled(page)
     assert cases_named("Rina Marlina") == 0
     for width in (360, 1280):
@@ -81,7 +94,7 @@ def test_a_post_that_never_arrives_loses_nothing_and_the_retry_saves_once(page, 
     expect(page.get_by_text("Kunjungan tersimpan")).to_be_visible()  # the flash reached the receipt
     assert cases_named("Rina Marlina") == 1
     # Saved: the draft is gone, a new form starts empty.
-    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('slrt-draft:'))") == []
+    drafts_kept(page, 0)
 
 
 def test_an_answer_lost_after_the_server_saved_still_gives_one_case(page, world):
@@ -123,9 +136,9 @@ def test_a_reload_while_offline_restores_the_draft(page, world):
     page.reload()
     restored = page.locator("[data-draft-restored]")
     restored.wait_for(state="visible")
-    assert "dipulihkan" in restored.inner_text()
+    expect(restored).to_contain_text("dipulihkan")
     assert_still_filled(page)
-    assert page.input_value("input[name=idempotency_key]") == key
+    expect(page.locator("input[name=idempotency_key]")).to_have_value(key)
     screenshot(page, "intake-draft-restored-360", 360)
     page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -152,13 +165,13 @@ def test_after_a_lost_answer_the_draft_is_offered_again_and_saves_nothing_twice(
     page.reload()
     drafts = page.locator("[data-draft-list]")
     drafts.wait_for(state="visible")
-    assert page.get_by_role("link", name="Pilih", exact=True).count() == 1
+    expect(page.get_by_role("link", name="Pilih", exact=True)).to_have_count(1)
     screenshot(page, "intake-find-unsent-draft-360", 360)
     page.set_viewport_size({"width": 1280, "height": 900})
     drafts.get_by_role("link", name="Rina Marlina").click()
     page.locator("[data-draft-restored]").wait_for(state="visible")
     assert_still_filled(page)
-    assert page.input_value("input[name=idempotency_key]") == key
+    expect(page.locator("input[name=idempotency_key]")).to_have_value(key)
 
     submit(page)
     page.wait_for_url(re.compile(r"/cases/\d+/receipt$"))
@@ -173,10 +186,10 @@ def test_problems_found_by_the_server_show_on_the_page_and_the_draft_follows(pag
     submit(page)  # no consent, no need: the server answers the form with its problems
     summary = page.locator(".error-summary")
     summary.wait_for(state="visible")
-    assert page.input_value("#street") == "Gg. Mawar No. 3"
+    expect(page.locator("#street")).to_have_value("Gg. Mawar No. 3")
     # The scripts run again on the answered page: the draft is kept and the note is shown.
     page.wait_for_selector("[data-draft-note]:not([hidden])")
-    assert page.evaluate("document.activeElement.id") == "problems"
+    expect(page.locator("#problems")).to_be_focused()
 
     # The page the server answered works like a loaded one: typing is kept, and saving works.
     fill_visit(page)
@@ -189,10 +202,10 @@ def test_logging_out_removes_drafts_from_this_computer(page, world):
     login(page, "desk.a", PASSWORD)
     open_new_case_form(page, "Rina Marlina")
     page.fill("#street", "Gg. Melati No. 12")
-    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('slrt-draft:')).length") == 1
+    drafts_kept(page, 1)
     page.get_by_role("button", name="Keluar").click()
     page.wait_for_url(re.compile(r"/login"))
-    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('slrt-draft:')).length") == 0
+    drafts_kept(page, 0)
 
 
 def test_drafts_older_than_twelve_hours_are_dropped(page, world):
@@ -206,8 +219,8 @@ def test_drafts_older_than_twelve_hours_are_dropped(page, world):
     )
     page.reload()
     page.wait_for_selector("[data-draft-note]:not([hidden])")
-    assert not page.locator("[data-draft-restored]").is_visible()
-    assert page.input_value("#street") == ""
+    expect(page.locator("[data-draft-restored]")).to_be_hidden()
+    expect(page.locator("#street")).to_have_value("")
 
 
 def test_the_draft_never_holds_the_csrf_token(page, world):
@@ -227,8 +240,8 @@ def test_without_javascript_the_form_posts_as_before(browser, live_server, world
     page = context.new_page()
     try:
         login(page, "desk.a", PASSWORD)
-        open_new_case_form(page, "Rina Marlina")
-        assert not page.locator("[data-draft-note]").is_visible()  # no promise the page cannot keep
+        open_new_case_form(page, "Rina Marlina", scripts=False)
+        expect(page.locator("[data-draft-note]")).to_be_hidden()  # no promise the page cannot keep
         fill_visit(page)
         submit(page)
         page.wait_for_url(re.compile(r"/cases/\d+/receipt$"))

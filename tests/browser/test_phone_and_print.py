@@ -91,9 +91,9 @@ def test_printing_hides_the_menu_and_the_buttons(page, scene):
     page.goto(f"/cases/{scene['case'].id}")
     expect(page.locator(".topbar")).to_be_visible()
     page.emulate_media(media="print")
-    assert not page.locator(".topbar").is_visible()
-    assert not page.locator("nav").first.is_visible()
-    assert page.locator("main .btn:visible").count() == 0
+    expect(page.locator(".topbar")).to_be_hidden()
+    expect(page.locator("nav").first).to_be_hidden()
+    expect(page.locator("main .btn:visible")).to_have_count(0)
     expect(page.locator("main h1")).to_be_visible()
     page.emulate_media(media="screen")
 

@@ -61,8 +61,8 @@ def test_citizen_reports_online_then_looks_up_the_status_on_a_phone(page, world,
 
     page.click("text=Lihat status laporan")
     page.wait_for_url("**/status?code=*")
-    assert page.locator("#code").input_value() == code
-    assert "Sedang diproses" in page.locator(".result").inner_text()
+    expect(page.locator("#code")).to_have_value(code)
+    expect(page.locator(".result")).to_contain_text("Sedang diproses")
     assert "Ani Lestari" not in page.content()
     assert no_sideways_scroll(page)
     assert serious_violations(page) == []

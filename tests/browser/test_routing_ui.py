@@ -1,6 +1,7 @@
 """An administrator edits a criterion in the browser, and the next suggestion follows it."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login, screenshot
 from tests.factories import PASSWORD
@@ -25,8 +26,8 @@ def test_admin_edits_a_criterion_and_the_next_suggestion_follows_it(page, world)
     page.goto(f"/cases/{case.id}")
     page.get_by_role("link", name="Pilih layanan rujukan").click()
     row = atensi_lansia_row(page)
-    assert "Memenuhi syarat" in row.inner_text()
-    assert row.locator("input[type=checkbox]").is_checked()
+    expect(row).to_contain_text("Memenuhi syarat")
+    expect(row.locator("input[type=checkbox]")).to_be_checked()
     for width in (1280, 360):
         screenshot(page, f"routing-case-route-{width}", width)
     assert fits_a_phone(page)
@@ -41,7 +42,7 @@ def test_admin_edits_a_criterion_and_the_next_suggestion_follows_it(page, world)
     expression.fill("umur >= 80")
     page.get_by_role("button", name="Simpan").click()
     error = page.locator(".crit-editor.has-error .field-error").first
-    assert "Fakta 'umur' tidak dikenal" in error.inner_text()
+    expect(error).to_contain_text("Fakta 'umur' tidak dikenal")
     for width in (1280, 360):
         screenshot(page, f"routing-criterion-error-{width}", width)
     assert fits_a_phone(page)
@@ -49,8 +50,8 @@ def test_admin_edits_a_criterion_and_the_next_suggestion_follows_it(page, world)
     page.locator("#criteria-0-name").fill("Usia 80 tahun atau lebih")
     page.locator("#criteria-0-expression").fill("age >= 80")
     page.get_by_role("button", name="Simpan").click()
-    assert "Layanan ATENSI-LANSIA disimpan." in page.locator(".flashes").inner_text()
-    assert "age >= 80" in page.locator("main").inner_text()
+    expect(page.locator(".flashes")).to_contain_text("Layanan ATENSI-LANSIA disimpan.")
+    expect(page.locator("main")).to_contain_text("age >= 80")
     for width in (1280, 360):
         screenshot(page, f"routing-service-detail-{width}", width)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -62,7 +63,7 @@ def test_admin_edits_a_criterion_and_the_next_suggestion_follows_it(page, world)
     text = row.inner_text()
     assert "Tidak memenuhi syarat" in text and "Usia 80 tahun atau lebih" in text
     assert "tidak terpenuhi" in text
-    assert not row.locator("input[type=checkbox]").is_checked()
+    expect(row.locator("input[type=checkbox]")).not_to_be_checked()
 
 
 def test_directory_lists_at_phone_and_desk_width(page, world):

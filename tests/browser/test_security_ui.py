@@ -76,7 +76,7 @@ def test_audit_and_token_pages_for_the_administrator(strict_page, world):
     violations = _watch_csp(page)
     login(page, "admin", PASSWORD)
     page.goto("/admin/audit")
-    assert page.locator("h1").inner_text() == "Jejak audit"
+    expect(page.locator("h1")).to_have_text("Jejak audit")
     for width in (360, 1280):
         screenshot(page, f"security-audit-{width}", width)
     page.set_viewport_size({"width": 1280, "height": 900})
