@@ -25,7 +25,10 @@ def init_app(app):
         return user
 
     app.register_blueprint(bp)
+    from slrt.accounts.home import admin_home_data
     from slrt.accounts.views import require_password_change
+
+    app.add_template_global(admin_home_data)
 
     app.before_request(require_password_change)
     from slrt.accounts.security import bp as security_bp

@@ -129,10 +129,7 @@ def audit_query(filters: AuditFilters, admin: User) -> sa.Select:
 
 
 def _tokens_in_scope() -> sa.Select:
-    stmt = sa.select(ApiToken).join(User, User.id == ApiToken.user_id)
-    if current_user.scope_region_code:
-        stmt = stmt.where(region_clause(User.scope_region_code, current_user.scope_region_code))
-    return stmt
+    return services.tokens_in_scope(current_user)
 
 
 def _owner_in_scope(username: str) -> User | None:

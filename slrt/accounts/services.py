@@ -19,7 +19,7 @@ from limits import parse as parse_limit
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from slrt.accounts.models import API_SCOPES, ApiToken, Role, User
-from slrt.core.access import in_scope_region
+from slrt.core.access import in_scope_region, region_clause
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
 from slrt.core.transaction import write_apart
@@ -445,3 +445,22 @@ def token_for(clear: str, now: datetime | None = None) -> ApiToken | None:
 def user_for_token(clear: str, now: datetime | None = None) -> User | None:
     token = token_for(clear, now)
     return token.user if token else None
+
+
+# -- what an administrator may administer ----------------------------------------------------
+
+
+def users_in_scope(admin: User) -> sa.Select:
+    """The accounts `admin` administers: everyone whose scope lies inside the admin's own."""
+    stmt = sa.select(User).order_by(User.username)
+    if admin.scope_region_code:
+        stmt = stmt.where(region_clause(User.scope_region_code, admin.scope_region_code))
+    return stmt
+
+
+def tokens_in_scope(admin: User) -> sa.Select:
+    """The API tokens of those accounts."""
+    stmt = sa.select(ApiToken).join(User, User.id == ApiToken.user_id)
+    if admin.scope_region_code:
+        stmt = stmt.where(region_clause(User.scope_region_code, admin.scope_region_code))
+    return stmt

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from slrt.accounts import services
 from slrt.accounts.forms import LoginForm, PasswordChangeForm, UserForm
 from slrt.accounts.models import User
-from slrt.core.access import region_clause
 from slrt.core.audit import audit
 from slrt.core.forms import EmptyForm, apply_errors
 from slrt.core.permissions import Permission, requires
@@ -82,10 +81,7 @@ def set_language(code: str) -> Any:
 
 
 def _users_in_scope() -> sa.Select:
-    stmt = sa.select(User).order_by(User.username)
-    if current_user.scope_region_code:
-        stmt = stmt.where(region_clause(User.scope_region_code, current_user.scope_region_code))
-    return stmt
+    return services.users_in_scope(current_user)
 
 
 def _user_or_404(user_id: int) -> User:

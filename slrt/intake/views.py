@@ -105,6 +105,9 @@ def start_of_today() -> datetime:
 @bp.route("/")
 @login_required
 def home() -> Any:
+    if not has(current_user, Permission.REGISTER_CASES):
+        # An agency's or an administrator's home holds its own work (templates/desk/home.html).
+        return render_template("desk/home.html", search_form=SearchForm(formdata=None))
     since = start_of_today()
     today = db.session.scalars(
         visible(m.Case)

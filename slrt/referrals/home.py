@@ -45,8 +45,11 @@ def referral_home_data() -> dict[str, Any]:
 
 def _home_data() -> dict[str, Any]:
     user = current_user
-    if not user.is_authenticated:
-        return {}
+    if not user.is_authenticated or not any(
+        has(user, p)
+        for p in (Permission.RECEIVE_REFERRALS, Permission.SEND_REFERRALS, Permission.APPROVE_REFERRALS)
+    ):
+        return {}  # an administrator's home is the accounts it runs (slrt/accounts/home.py)
     today = local_today()
     base = visible(Referral, user)
     data: dict[str, Any] = {"role": user.role}
