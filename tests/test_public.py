@@ -390,3 +390,60 @@ def test_confirmation_page_forgets_the_code_after_half_an_hour(client, world, qu
     monkeypatch.setattr(time, "time", lambda: later)
     response = client.get("/lapor/terkirim")
     assert response.status_code == 302 and response.headers["Location"].endswith("/lapor")
+
+
+# -- the citizen's own words, the code kept (issue 20 item 7) ------------------------------------
+
+STAFF_WORDS = ("Sanggah inklusi/eksklusi DTSEN", "berhadapan dengan hukum", "NAPZA", "RTLH")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_report_form_lists_needs_in_plain_words(client, world, lang):
+    html = client.get(f"/lapor?lang={lang}").get_data(as_text=True)
+    for word in STAFF_WORDS:
+        assert word not in html, word
+    plain = "Kekurangan makanan" if lang == "id" else "Not enough food"
+    assert f'value="pangan">{plain}</option>' in html
+
+
+def _outbox(template: str) -> list:
+    from slrt.notifications.models import Notification
+
+    return db.session.scalars(sa.select(Notification).where(Notification.template == template)).all()
+
+
+def test_the_code_is_sent_by_sms_to_the_phone_given(client, world, quick_forms):
+    data = report_form(client, name="Ani Lestari", contact="0812 3456 7890", consent="y")
+    assert client.post("/lapor", data=data).status_code == 302
+    case = db.session.scalar(sa.select(m.Case).where(m.Case.channel == m.Channel.ONLINE))
+    (sms,) = _outbox("report_received")
+    assert sms.channel.value == "sms" and sms.recipient == case.reporter.phone
+    assert sms.data["code"] == tracking.display(case.tracking_code)
+    assert sms.data["code"] in sms.data["url"]
+    done = client.get("/lapor/terkirim").get_data(as_text=True)
+    assert "Kode ini juga kami kirim lewat SMS" in done and "Salin kode" in done
+
+
+def test_a_confidential_report_sends_no_sms(client, world, quick_forms):
+    data = report_form(client, name="Ani Lestari", contact="0812 3456 7890", consent="y", confidential="y")
+    assert client.post("/lapor", data=data).status_code == 302
+    assert _outbox("report_received") == []
+    assert "lewat SMS" not in client.get("/lapor/terkirim").get_data(as_text=True)
+
+
+def test_a_correction_after_an_error_is_not_refused_as_too_fast(client, world, monkeypatch):
+    """The anti-robot minimum counts from when the form was first shown, not from the answer
+    with problems: correcting one field a second later is accepted (the default minimum applies)."""
+    import time
+
+    start = time.time()
+    clock = {"now": start}
+    monkeypatch.setattr(time, "time", lambda: clock["now"])
+    data = report_form(client, category="")
+    clock["now"] = start + 10
+    first = client.post("/lapor", data=data)
+    assert first.status_code == 400 and "terlalu cepat" not in first.get_data(as_text=True)
+    assert data["form_token"] in first.get_data(as_text=True)  # the same form, the same token
+    data["category"] = "pangan"
+    clock["now"] = start + 11
+    assert client.post("/lapor", data=data).status_code == 302

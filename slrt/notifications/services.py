@@ -80,6 +80,16 @@ def render(template: str, data: dict[str, Any]) -> Message:
             url=d.get("url"),
         )
         return Message(_("Kabar rujukan Anda"), " ".join(text.split()))
+    if template == "report_received":
+        return Message(
+            _("Kode pelacakan laporan Anda: %(code)s", code=d.get("code")),
+            _(
+                "SLRT: laporan Anda sudah kami terima. Kode pelacakannya %(code)s. Simpan kode ini untuk "
+                "mengecek status laporan di %(url)s",
+                code=d.get("code"),
+                url=d.get("url"),
+            ),
+        )
     raise LookupError(f"unknown notification template {template}")
 
 

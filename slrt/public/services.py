@@ -406,7 +406,25 @@ def file_online_report(report: OnlineReport) -> m.Case:
         from slrt.privacy.models import ConsentMethod
 
         record_consent(reporter, case, m.ConsentBy.SELF, ConsentMethod.ONLINE, None, version=ONLINE_VERSION)
+    if reporter is not None and not case.confidential:
+        _send_code(case, reporter)
     return case
+
+
+def _send_code(case: m.Case, reporter: m.Person) -> None:
+    """The tracking code by SMS to the phone given (or by e-mail), so the citizen keeps it even
+    if the confirmation page is lost. Never for a confidential report: a violence report's SMS
+    could be read on a shared phone by the very person it is about."""
+    from slrt.core.web import public_status_url
+    from slrt.notifications.models import NotificationChannel
+    from slrt.notifications.services import enqueue
+
+    code = tracking.display(case.tracking_code)
+    data = {"code": code, "url": public_status_url(code)}
+    if reporter.phone:
+        enqueue(reporter.phone, NotificationChannel.SMS, "report_received", data)
+    elif reporter.email:
+        enqueue(reporter.email, NotificationChannel.EMAIL, "report_received", data)
 
 
 def find_filed_case(code: str) -> m.Case | None:

@@ -26,12 +26,13 @@ from slrt.accounts.services import ValidationFailed
 from slrt.core import tracking
 from slrt.core.forms import apply_errors
 from slrt.core.transaction import discard
-from slrt.core.web import error_response, no_store
+from slrt.core.web import error_response, no_store, public_status_url
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db, limiter
 from slrt.intake import models as m
 from slrt.public import guard, services
 from slrt.public.forms import ReportForm, SurveyForm
+from slrt.public.labels import public_label
 from slrt.regions import services as regions
 from slrt.regions.models import LEVEL_VILLAGE
 
@@ -194,9 +195,7 @@ def report_done() -> Any:
     case = services.find_filed_case(code) if code else None
     if case is None:
         return redirect(url_for(".report"))
-    status_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-        ".status", code=tracking.display(case.tracking_code)
-    )
+    status_url = public_status_url(tracking.display(case.tracking_code))
     return render_template("public/report_done.html", case=case, status_url=status_url)
 
 
@@ -219,15 +218,10 @@ def status_json(code: str) -> Any:
 
 
 def _category_choices() -> list[tuple[str, str]]:
-    from flask_babel import get_locale
-
-    english = str(get_locale()) == "en"
     categories = db.session.scalars(
         db.select(NeedCategory).where(NeedCategory.active.is_(True)).order_by(NeedCategory.position)
     ).all()
-    return [("", _("– pilih –"))] + [
-        (c.code, (c.name_en if english and c.name_en else c.name)) for c in categories
-    ]
+    return [("", _("– pilih –"))] + [(c.code, public_label(c)) for c in categories]
 
 
 def _resolve_village(form: ReportForm) -> tuple[str, list]:

@@ -56,8 +56,16 @@ def test_citizen_reports_online_then_looks_up_the_status_on_a_phone(page, world,
     page.wait_for_url("**/lapor/terkirim")
     code = page.locator(".code-xl").inner_text().strip()
     assert len(code) == 14 and "Kantor PKS-A" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Kode ini juga kami kirim lewat SMS")
+    # The code can be copied (and shared where the phone offers it), so it is not lost.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Salin kode").click()
+    expect(page.locator("[data-copy-status]")).to_have_text("Kode sudah disalin.")
+    assert page.evaluate("navigator.clipboard.readText()") == code
     assert serious_violations(page) == []
     screenshot(page, "public-report-done-360")
+    screenshot(page, "public-report-done-1280", 1280)
+    page.set_viewport_size({"width": 360, "height": 800})
 
     page.click("text=Lihat status laporan")
     page.wait_for_url("**/status?code=*")
