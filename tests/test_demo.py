@@ -1,5 +1,7 @@
 """`flask demo seed` gives a newcomer a living demo at once, and running it again changes nothing."""
 
+from datetime import UTC
+
 import sqlalchemy as sa
 
 from slrt.accounts.models import User
@@ -26,6 +28,16 @@ def test_demo_seed_shows_every_state_and_is_idempotent(runner, client):
     assert statuses == set(ReferralStatus), f"missing: {set(ReferralStatus) - statuses}"
     assert after_first["referral_breaches"] > 0 and after_first["survey_responses"] > 0
     assert db.session.scalar(sa.select(sa.func.count()).where(Case.channel == "online")) > 0
+
+    # Each referral charts in the month its letter is numbered in (…/XI/2026 in November).
+    from slrt.core.workdays import JAKARTA
+    from slrt.referrals.transitions import ROMAN
+
+    for number, created in db.session.execute(
+        sa.select(Referral.letter_number, Referral.created_at).where(Referral.letter_number.is_not(None))
+    ):
+        made = created.replace(tzinfo=created.tzinfo or UTC).astimezone(JAKARTA)
+        assert number.split("/")[-2] == ROMAN[made.month - 1], (number, made)
 
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0, second.output

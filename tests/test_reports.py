@@ -495,3 +495,43 @@ def test_refresh_command_rebuilds_tallies_written_around_the_app(runner, world):
     assert result.exit_code == 0, result.output
     assert rollup("32.04").total.n("case") == 2
     _assert_region_sums_match_the_villages()
+
+
+def test_the_dashboard_folds_away_regions_without_data_and_can_show_them(client, auth, world):
+    """Most districts of a regency are all zeros: folded away with a count, shown on request
+    (issue 20 item 6). The total row stays the whole regency's."""
+    from slrt.regions.models import Region
+
+    districts = db.session.scalars(sa.select(Region.name).where(Region.parent_code == "32.04")).all()
+    with_data = {"Cileunyi"}
+    assert len(districts) > len(with_data)
+    auth.login("slrt.bdg")
+    folded = client.get("/reports/").get_data(as_text=True)
+    table = folded.split('class="card table-wrap rep-regions"', 1)[1].split("</section>", 1)[0]
+    assert "Cileunyi" in table
+    assert f"{len(districts) - len(with_data)} wilayah tanpa data disembunyikan." in table
+    shown = client.get("/reports/", query_string={"kosong": "tampil"}).get_data(as_text=True)
+    table = shown.split('class="card table-wrap rep-regions"', 1)[1].split("</section>", 1)[0]
+    assert all(name in table for name in districts)
+    assert "Sembunyikan wilayah tanpa data" in table
+
+
+def test_the_dashboard_offers_this_month_and_last_month_from_the_office_day(client, auth, world):
+    from datetime import timedelta
+
+    from slrt.core.workdays import local_today
+
+    this = local_today().replace(day=1)
+    last = (this - timedelta(days=1)).replace(day=1)
+    auth.login("slrt.bdg")
+    html = client.get("/reports/").get_data(as_text=True)
+    for label, month in (("Bulan ini", this), ("Bulan lalu", last)):
+        m = month.strftime("%Y-%m")
+        assert re.search(rf'href="/reports/\?region=32.04&amp;from={m}&amp;to={m}">{label}</a>', html), label
+    chosen = client.get(
+        "/reports/", query_string={"from": last.strftime("%Y-%m"), "to": last.strftime("%Y-%m")}
+    )
+    html = chosen.get_data(as_text=True)
+    assert re.search(r'aria-current="true"\s+href="[^"]+">Bulan lalu</a>', html)
+    assert f'<option value="{last.strftime("%Y-%m")}" selected>' in html
+    assert 'type="month"' not in html  # no "--------- ----" in an empty month field

@@ -189,6 +189,8 @@ def seed(ctx: dict) -> None:
         db.session.add(referral)
         db.session.flush()
         start = _working_days_ago(case.village_code, days_ago)
+        # Made on the day its history starts: it charts in the month its letter is numbered in.
+        referral.created_at = _at(start, 8)
         db.session.add(
             ReferralEvent(
                 referral=referral,

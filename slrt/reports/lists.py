@@ -351,6 +351,37 @@ def parse_period(args: Mapping[str, str]) -> Period:
     return Period(first, last)
 
 
+@dataclass(frozen=True)
+class Preset:
+    label: Any
+    period: Period
+
+    @property
+    def args(self) -> dict[str, str]:
+        first, last = self.period.first, self.period.last
+        return {"from": first.strftime("%Y-%m"), "to": last.strftime("%Y-%m")} if first and last else {}
+
+
+def period_presets(today: date) -> list[Preset]:
+    """The periods a report is asked for most, counted from the office's own today."""
+    this = today.replace(day=1)
+    last = (this - timedelta(days=1)).replace(day=1)
+    return [
+        Preset(_l("Bulan ini"), Period(this, this)),
+        Preset(_l("Bulan lalu"), Period(last, last)),
+        Preset(_l("Tahun ini"), Period(this.replace(month=1), this)),
+        Preset(_l("Semua waktu"), Period()),
+    ]
+
+
+def month_choices(today: date, back: int = 36) -> list[date]:
+    """The months a period can start or end in: this one and the `back` before it, newest first."""
+    months = [today.replace(day=1)]
+    for _step in range(back):
+        months.append((months[-1] - timedelta(days=1)).replace(day=1))
+    return months
+
+
 # --- other lists that can be downloaded -------------------------------------------------------
 
 

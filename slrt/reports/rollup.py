@@ -131,6 +131,11 @@ class Figures:
     def open_referrals(self) -> int:
         return self.n(REFERRAL, "outcome", "open")
 
+    @property
+    def empty(self) -> bool:
+        """Nothing happened here: no case, referral or rating, nothing late or due."""
+        return not (any(self.counts.values()) or self.overdue or self.at_risk)
+
 
 @dataclass
 class Rollup:

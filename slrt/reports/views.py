@@ -120,6 +120,10 @@ def dashboard() -> Any:
     months = _month_trend(region, period)
     weeks = _week_trend(data.total, period)
     legend = (_("Kasus"), _("Rujukan"))
+    # Most districts of a regency are often all zeros: they are folded away unless asked for.
+    show_empty = request.args.get("kosong") == "tampil"
+    children = [(r, f) for r, f in data.children if show_empty or not f.empty]
+    today = local_today()
     scope = current_user.scope_region_code
     path = [r for r in region_path(region) if in_scope_region(current_user, r.code)] if region else []
     return render_template(
@@ -130,6 +134,11 @@ def dashboard() -> Any:
         national=scope is None,
         period=period,
         period_args={k: request.args[k] for k in ("from", "to") if request.args.get(k)},
+        presets=lists.period_presets(today),
+        month_choices=lists.month_choices(today),
+        children=children,
+        hidden_empty=len(data.children) - len(children),
+        show_empty=show_empty,
         sections=sections,
         months=months,
         month_chart=charts.columns([(m.strftime("%m/%y"), a, b) for m, a, b in months], legend),
