@@ -208,3 +208,42 @@ def test_errors_answer_in_the_app_style_and_json_for_api(client):
     assert html.status_code == 404 and "Tidak ditemukan" in html.get_data(as_text=True)
     api = client.get("/api/v1/no-such")
     assert api.status_code == 404 and api.get_json()["status"] == 404
+
+
+def test_the_user_form_offers_offices_agencies_and_regions_of_the_admins_scope(client, auth, world):
+    """Pickers instead of typed codes (issue 20 item 10): a datalist per code field, with names,
+    holding only what lies inside the administrator's scope."""
+    from slrt.accounts.services import picker_choices
+
+    jabar = picker_choices(world.users["admin_jabar"])
+    assert {"PKS-A", "PKS-X", "SLRT-3204"} <= {code for code, _name in jabar["office"]}
+    assert ("DINSOS-3204", "Lembaga DINSOS-3204") in jabar["agency"]
+    assert {"32", "32.04"} <= {code for code, _name in jabar["region"]}
+    assert all(code.split(".")[0] == "32" for code, _name in jabar["region"])
+    jatim = picker_choices(world.users["admin_jatim"])
+    assert jatim["office"] == [] and jatim["agency"] == []
+    auth.login("admin.jabar")
+    html = client.get("/admin/users/new").get_data(as_text=True)
+    assert 'list="office-choices"' in html and '<option value="PKS-A" label="Kantor PKS-A">' in html
+
+
+def test_a_wrong_office_code_gets_one_message(client, auth, world):
+    auth.login("admin")
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "csrf_token": csrf_from(page),
+            "username": "baru",
+            "name": "Petugas Baru",
+            "role": "desk",
+            "office_code": "PKS-3204052099",
+            "password": "Cileunyi-Kulon-2026",
+            "active": "y",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert "Kantor PKS-3204052099 tidak dikenal." in html
+    assert "Petugas Puskesos harus terhubung ke satu Puskesos." not in html
+    assert 'value="PKS-3204052099"' in html  # what was typed stays
+    assert db.session.scalar(sa.select(User).where(User.username == "baru")) is None

@@ -19,7 +19,7 @@ from limits import parse as parse_limit
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from slrt.accounts.models import API_SCOPES, ApiToken, Role, User
-from slrt.core.access import in_scope_region, region_clause
+from slrt.core.access import in_region, in_scope_region, region_clause
 from slrt.core.audit import audit
 from slrt.core.db import utcnow
 from slrt.core.transaction import write_apart
@@ -184,47 +184,43 @@ def change_own_password(user: User, current: str, new: str) -> None:
     audit("user.password_change", user, actor=user)
 
 
+def _once(errors: dict, field: str, message: str) -> None:
+    if not errors.get(field):
+        errors.setdefault(field, []).append(message)
+
+
 def _resolve_scope(
     role: Role, region_code: str | None, office: Office | None, agency: Agency | None, errors: dict
 ) -> str | None:
-    """The scope region each role gets, or errors explaining what is missing."""
+    """The scope region each role gets, or errors explaining what is missing (one message per
+    field: an unknown office code is not also told it is no Puskesos)."""
     region = db.session.get(Region, region_code) if region_code else None
     if region_code and region is None:
-        errors.setdefault("region_code", []).append(
-            _("Kode wilayah %(code)s tidak dikenal.", code=region_code)
-        )
+        _once(errors, "region_code", _("Kode wilayah %(code)s tidak dikenal.", code=region_code))
         return None
     if role is Role.DESK:
         if office is None or office.kind is not OfficeKind.PUSKESOS:
-            errors.setdefault("office_code", []).append(
-                _("Petugas Puskesos harus terhubung ke satu Puskesos.")
-            )
+            _once(errors, "office_code", _("Petugas Puskesos harus terhubung ke satu Puskesos."))
             return None
         return office.region_code
     if role is Role.COORDINATOR:
         if office is None:
-            errors.setdefault("office_code", []).append(
-                _("Koordinator harus terhubung ke Puskesos atau SLRT.")
-            )
+            _once(errors, "office_code", _("Koordinator harus terhubung ke Puskesos atau SLRT."))
             return None
         return office.region_code
     if role is Role.SLRT:
         code = region.code if region else office.region_code if office else None
         if code is None or code.count(".") != 1:
-            errors.setdefault("region_code", []).append(
-                _("Petugas SLRT harus berwilayah satu kabupaten/kota.")
-            )
+            _once(errors, "region_code", _("Petugas SLRT harus berwilayah satu kabupaten/kota."))
             return None
         return code
     if role is Role.AGENCY:
         if agency is None:
-            errors.setdefault("agency_code", []).append(_("Petugas lembaga harus terhubung ke satu lembaga."))
+            _once(errors, "agency_code", _("Petugas lembaga harus terhubung ke satu lembaga."))
         return region.code if region else None
     # Administrators: a province or the whole country.
     if region is not None and region.level != 1:
-        errors.setdefault("region_code", []).append(
-            _("Administrator berwilayah satu provinsi atau seluruh Indonesia.")
-        )
+        _once(errors, "region_code", _("Administrator berwilayah satu provinsi atau seluruh Indonesia."))
     return region.code if region else None
 
 
@@ -464,3 +460,28 @@ def tokens_in_scope(admin: User) -> sa.Select:
     if admin.scope_region_code:
         stmt = stmt.where(region_clause(User.scope_region_code, admin.scope_region_code))
     return stmt
+
+
+def picker_choices(admin: User) -> dict[str, list[tuple[str, str]]]:
+    """What the user form offers to pick, inside `admin`'s scope: (code, name) of offices,
+    agencies serving there, and provinces and regencies (a user's scope is one of those)."""
+    scope = admin.scope_region_code
+    offices = db.session.execute(
+        sa.select(Office.code, Office.name)
+        .where(region_clause(Office.region_code, scope))
+        .order_by(Office.code)
+    ).all()
+    agencies = [
+        (a.code, a.name)
+        for a in db.session.scalars(sa.select(Agency).order_by(Agency.code))
+        if not scope or any(in_region(area, scope) or in_region(scope, area) for area in a.service_area or [])
+    ]
+    province = scope.split(".")[0] if scope else None
+    regions = db.session.execute(
+        sa.select(Region.code, Region.name)
+        .where(Region.level <= 2, region_clause(Region.code, scope))
+        .order_by(Region.code)
+    ).all()
+    if province and province != scope:  # a regency's admin cannot pick its province
+        regions = [r for r in regions if r[0] != province]
+    return {"office": [tuple(r) for r in offices], "agency": agencies, "region": [tuple(r) for r in regions]}

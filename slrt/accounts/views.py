@@ -121,7 +121,7 @@ def user_new() -> Any:
         else:
             flash(_("Pengguna %(u)s dibuat.", u=user.username), "success")
             return redirect(url_for("accounts.users"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return _user_form(form, None)
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -143,7 +143,17 @@ def user_edit(user_id: int) -> Any:
         else:
             flash(_("Perubahan pengguna %(u)s disimpan.", u=user.username), "success")
             return redirect(url_for("accounts.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return _user_form(form, user)
+
+
+def _user_form(form: UserForm, user: User | None) -> str:
+    """The form with its pickers: each code field suggests the offices, agencies and regions
+    inside the administrator's scope as one types (a datalist; a typed code still works)."""
+    for name, choices in (("office_code", "office"), ("agency_code", "agency"), ("region_code", "region")):
+        form[name].render_kw = {"list": f"{choices}-choices", "autocomplete": "off"}
+    return render_template(
+        "admin/user_form.html", form=form, user=user, pickers=services.picker_choices(current_user)
+    )
 
 
 @bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
