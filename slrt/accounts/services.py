@@ -476,12 +476,13 @@ def picker_choices(admin: User) -> dict[str, list[tuple[str, str]]]:
         for a in db.session.scalars(sa.select(Agency).order_by(Agency.code))
         if not scope or any(in_region(area, scope) or in_region(scope, area) for area in a.service_area or [])
     ]
-    province = scope.split(".")[0] if scope else None
     regions = db.session.execute(
         sa.select(Region.code, Region.name)
         .where(Region.level <= 2, region_clause(Region.code, scope))
         .order_by(Region.code)
     ).all()
-    if province and province != scope:  # a regency's admin cannot pick its province
-        regions = [r for r in regions if r[0] != province]
-    return {"office": [tuple(r) for r in offices], "agency": agencies, "region": [tuple(r) for r in regions]}
+    return {
+        "office": [(code, name) for code, name in offices],
+        "agency": agencies,
+        "region": [(code, name) for code, name in regions],
+    }
