@@ -280,3 +280,90 @@ def test_province_admin_manages_only_its_province(client, auth, world):
     html = auth.post(f"/directory/services/{svc.id}/edit", service_form(svc)).get_data(as_text=True)
     assert "hanya dapat diubah administrator nasional" in html
     assert db.session.scalar(sa.select(sa.func.count(RoutingRule.id))) == 0
+
+
+# -- the criteria builder and "Coba pada keluarga contoh" (issue 20 item 11) ----------------------
+
+
+def test_the_builder_writes_and_reads_one_comparison(app):
+    from slrt.directory import criteria_builder as b
+
+    with app.test_request_context():
+        pairs = [
+            (("desil", "le", "4"), "desil <= 4"),
+            (("age", "ge", "60"), "age >= 60"),
+            (("in_dtsen", "yes", ""), "in_dtsen == true"),
+            (("has_nik", "no", ""), "has_nik == false"),
+            (("sex", "eq", "P"), "sex == 'P'"),
+            (("members_70_plus", "gt", "0"), "members_70_plus > 0"),
+        ]
+        for (fact, op, value), expression in pairs:
+            assert b.compose(fact, op, value) == expression
+            assert b.parse(expression) == (fact, op, value)
+        assert b.parse("children_under_6 > 0 or pregnant_members > 0") is None  # stays an expert's
+        assert b.sentence("desil", "le", "4") == "Desil paling banyak 4"
+        for bad in (
+            ("desil", "le", "empat"),
+            ("sex", "eq", "X"),
+            ("in_dtsen", "le", "1"),
+            ("umur", "ge", "1"),
+        ):
+            try:
+                b.compose(*bad)
+            except b.BuilderError:
+                continue
+            raise AssertionError(bad)
+
+
+def test_the_editor_shows_a_simple_criterion_in_the_builder(client, auth, world):
+    svc = service("ATENSI-LANSIA")
+    auth.login("admin")
+    html = client.get(f"/directory/services/{svc.id}/edit").get_data(as_text=True)
+    assert '<option selected value="age">' in html and '<option selected value="ge">' in html
+    assert 'id="criteria-0-value" maxlength="40" name="criteria-0-value" type="text" value="60"' in html
+
+
+def test_a_criterion_made_with_the_builder_is_saved_as_its_expression_with_a_name_in_words(
+    client, auth, world
+):
+    svc = service("ATENSI-LANSIA")
+    auth.login("admin")
+    form = service_form(svc, **{"criteria-1-fact": "desil", "criteria-1-op": "le", "criteria-1-value": "4"})
+    assert auth.post(f"/directory/services/{svc.id}/edit", form).status_code == 302
+    db.session.expire_all()
+    assert [(c.name, c.expression) for c in service("ATENSI-LANSIA").criteria][-1] == (
+        "Desil paling banyak 4",
+        "desil <= 4",
+    )
+
+
+def test_a_builder_value_that_does_not_fit_is_told_at_its_field_and_nothing_is_saved(client, auth, world):
+    svc = service("ATENSI-LANSIA")
+    before = [(c.name, c.expression) for c in svc.criteria]
+    auth.login("admin")
+    form = service_form(
+        svc, **{"criteria-1-fact": "desil", "criteria-1-op": "le", "criteria-1-value": "empat"}
+    )
+    response = auth.post(f"/directory/services/{svc.id}/edit", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Isi nilai berupa angka, misalnya 4." in html
+    assert 'name="criteria-1-value" type="text" value="empat"' in html  # what was typed stays
+    db.session.expire_all()
+    assert [(c.name, c.expression) for c in service("ATENSI-LANSIA").criteria] == before
+
+
+def test_trying_criteria_on_an_example_household_saves_nothing(client, auth, world):
+    svc = service("ATENSI-LANSIA")
+    before = [(c.name, c.expression) for c in svc.criteria]
+    db.session.query(DirectoryChange).delete()
+    db.session.commit()
+    auth.login("admin")
+    form = service_form(svc, **{"criteria-0-expression": "age >= 80", "example": "widow", "try": "1"})
+    html = auth.post(f"/directory/services/{svc.id}/edit", form).get_data(as_text=True)
+    assert "Hasil: tidak memenuhi syarat." in html  # the widow is 74: the typed 80 is what is tried
+    form["criteria-0-expression"] = "age >= 70"
+    html = auth.post(f"/directory/services/{svc.id}/edit", form).get_data(as_text=True)
+    assert "Hasil: tidak memenuhi syarat." not in html and "✓" in html
+    db.session.expire_all()
+    assert [(c.name, c.expression) for c in service("ATENSI-LANSIA").criteria] == before
+    assert db.session.query(DirectoryChange).count() == 0

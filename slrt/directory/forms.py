@@ -35,6 +35,10 @@ class CriterionForm(Form):
     """One row of the criteria editor (inside ServiceForm, which carries the CSRF token)."""
 
     name = StringField(_l("Nama kriteria"), validators=[Optional(), Length(max=160)])
+    # The builder (slrt/directory/criteria_builder.py): fact, comparison, value; choices set per page.
+    fact = SelectField(_l("Fakta"), validate_choice=False, default="")
+    op = SelectField(_l("Perbandingan"), validate_choice=False, default="")
+    value = StringField(_l("Nilai"), validators=[Optional(), Length(max=40)])
     expression = TextAreaField(
         _l("Ekspresi"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2}
     )
@@ -70,6 +74,7 @@ class ServiceForm(FlaskForm):
     default_agency_code = StringField(_l("Kode lembaga bawaan"), validators=[Optional(), Length(max=40)])
     combine = SelectField(_l("Cara menggabungkan kriteria"), choices=list(COMBINE_LABELS.items()))
     criteria = FieldList(FormField(CriterionForm), min_entries=0)
+    example = SelectField(_l("Keluarga contoh"), validate_choice=False)
 
 
 class RuleForm(FlaskForm):

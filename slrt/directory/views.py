@@ -19,6 +19,8 @@ from slrt.accounts.services import ValidationFailed
 from slrt.core.forms import EmptyForm, apply_errors
 from slrt.core.permissions import Permission, has, requires
 from slrt.core.transaction import discard
+from slrt.core.workdays import local_today
+from slrt.directory import criteria_builder as builder
 from slrt.directory import services as ops
 from slrt.directory.forms import AgencyForm, RuleForm, ServiceForm
 from slrt.directory.models import COMBINE_LABELS, Agency, NeedCategory, RoutingRule, Service
@@ -110,10 +112,53 @@ def _service_form(service: Service | None) -> ServiceForm:
         while len(form.criteria) > 0:
             form.criteria.pop_entry()
         for c in service.criteria if service else []:
-            form.criteria.append_entry({"name": c.name, "expression": c.expression})
+            fact, op, value = builder.parse(c.expression) or (builder.EXPERT, "", "")
+            form.criteria.append_entry(
+                {"name": c.name, "expression": c.expression, "fact": fact, "op": op, "value": value}
+            )
         for _i in range(EXTRA_CRITERIA_ROWS):
             form.criteria.append_entry()
+    fact_choices = [(builder.EXPERT, _("– tulis ekspresi sendiri –"))]
+    fact_choices += [(name, fact_label(name)) for name in builder.builder_facts()]
+    op_choices = [("", "–")] + [(code, str(words)) for code, words in builder.all_operators()]
+    for row in form.criteria:
+        row.form.fact.choices = fact_choices
+        row.form.op.choices = op_choices
+    form.example.choices = [(e.key, str(e.label)) for e in builder.examples(local_today())]
     return form
+
+
+def _build_criteria(form: ServiceForm) -> bool:
+    """Rows written with the builder get their expression (and a name in words if none was
+    given); False when a row's builder fields do not fit, its message at the field."""
+    fine = True
+    for row in form.criteria:
+        crit = row.form
+        if crit.remove.data or not crit.fact.data:
+            continue
+        try:
+            crit.expression.data = builder.compose(crit.fact.data, crit.op.data, crit.value.data)
+        except builder.BuilderError as exc:
+            target = crit.value if crit.op.data in builder.operators(crit.fact.data) else crit.op
+            target.errors = [*target.errors, str(exc)]
+            fine = False
+            continue
+        if not (crit.name.data or "").strip():
+            crit.name.data = builder.sentence(crit.fact.data, crit.op.data, crit.value.data)
+    return fine
+
+
+def _trial(form: ServiceForm) -> builder.Trial | None:
+    """ "Coba pada keluarga contoh": the criteria as typed, judged on the chosen example."""
+    chosen = {e.key: e for e in builder.examples(local_today())}.get(form.example.data or "")
+    if chosen is None:
+        return None
+    criteria = [
+        ((row.form.name.data or "").strip(), (row.form.expression.data or "").strip())
+        for row in _criteria_rows(form)
+        if (row.form.expression.data or "").strip()
+    ]
+    return builder.try_criteria(criteria, form.combine.data or "all", chosen, local_today())
 
 
 def _service_data(form: ServiceForm) -> dict[str, Any]:
@@ -137,8 +182,15 @@ def _service_data(form: ServiceForm) -> dict[str, Any]:
 
 
 def _service_page(service: Service | None) -> Any:
+    # Long on purpose: the editor's three answers (try on an example, save, show again with the
+    # problems) share the one form and its rows; the builder and the trial are in criteria_builder.
     form = _service_form(service)
-    if form.validate_on_submit():
+    trial = None
+    if request.method == "POST" and "try" in request.form:
+        # Trying saves nothing: the criteria as typed, on an example household.
+        if form.validate() and _build_criteria(form):
+            trial = _trial(form)
+    elif form.validate_on_submit() and _build_criteria(form):
         try:
             saved = ops.save_service(service, **_service_data(form), actor=current_user)
         except ValidationFailed as failed:
@@ -151,10 +203,17 @@ def _service_page(service: Service | None) -> Any:
     has_errors = (
         bool(form.form_errors)
         or any(f.errors for f in form if f.name != "criteria")
-        or any(row.form.name.errors or row.form.expression.errors for row in form.criteria)
+        or any(any(sub.errors for sub in row.form) for row in form.criteria)
     )
     return render_template(
-        "directory/service_form.html", form=form, service=service, facts=facts, has_errors=has_errors
+        "directory/service_form.html",
+        form=form,
+        service=service,
+        facts=facts,
+        has_errors=has_errors,
+        trial=trial,
+        fact_label=fact_label,
+        fact_kinds={name: builder.kind_of(name) for name in FACT_TYPES},
     )
 
 
