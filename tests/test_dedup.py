@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from slrt.core.audit import AuditEvent
 from slrt.extensions import db
 from slrt.intake import dedup, names
 from slrt.intake import models as m
@@ -195,3 +196,44 @@ def test_merge_moves_everything_to_the_survivor_and_undo_restores_the_database_e
     db.session.commit()
     assert _dump() == before
     assert db.session.get(m.PersonMerge, record.id).undone_at is not None
+
+
+def test_a_coordinator_reviews_a_pair_side_by_side_merges_and_undoes_it(client, auth, world):
+    a, b = _pair()
+    make_case(VILLAGE_A, world.office_a, reporter=b)
+    db.session.commit()
+    auth.login("koor.a")  # a desk officer gets 403 (tests/test_authz_matrix.py)
+    listed = client.get("/duplicates").get_data(as_text=True)
+    assert f"/persons/{a.id}/duplicates/{b.id}" in listed
+    page = client.get(f"/persons/{a.id}/duplicates/{b.id}").get_data(as_text=True)
+    assert "Enok Sumarni" in page and "Enok Sumarny" in page and "Tanggal lahir" in page
+    page_path = f"/persons/{a.id}/duplicates/{b.id}"
+    response = auth.post(f"{page_path}/merge", {"survivor": str(a.id)}, page=page_path)
+    assert response.status_code == 302
+    record = db.session.scalar(sa.select(m.PersonMerge))
+    assert record.survivor_id == a.id and record.merged_id == b.id
+    assert (
+        db.session.scalar(sa.select(m.Case.reporter_id).where(m.Case.reporter_id.in_([a.id, b.id]))) == a.id
+    )
+    undo_page = f"/merges/{record.id}"
+    assert "Batalkan penggabungan" in client.get(undo_page).get_data(as_text=True)
+    assert auth.post(f"{undo_page}/undo", {}, page=undo_page).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(m.Person, b.id).merged_into_id is None
+    assert db.session.scalar(sa.select(sa.func.count()).where(m.Case.reporter_id == b.id)) == 1
+    actions = set(db.session.scalars(sa.select(AuditEvent.action)))
+    assert {"person.merge", "person.merge_undo"} <= actions
+    assert auth.post(f"{page_path}/distinct", {}, page=page_path).status_code == 302
+    assert f"/persons/{a.id}/duplicates/{b.id}" not in client.get("/duplicates").get_data(as_text=True)
+
+
+def test_a_pair_outside_the_coordinators_village_is_not_found(client, auth, world):
+    a = make_person(name="Enok Sumarni")
+    b = make_person(VILLAGE_B, name="Enok Sumarny")
+    db.session.commit()
+    auth.login("koor.a")
+    assert client.get(f"/persons/{a.id}/duplicates/{b.id}").status_code == 404
+    page = f"/persons/{a.id}/duplicates/{a.id}"
+    assert auth.post(f"/persons/{a.id}/duplicates/{b.id}/merge", {}, page="/duplicates").status_code == 404
+    assert page  # the same person twice is no pair either
+    assert client.get(page).status_code == 404

@@ -6,6 +6,7 @@ def init_app(app):
     from slrt.intake import models as m
     from slrt.intake import provenance
     from slrt.intake.cli import dedup_cli
+    from slrt.intake.dedup_views import bp as dedup_bp
     from slrt.intake.fact_views import bp as facts_bp
     from slrt.intake.records import birth_text
     from slrt.intake.views import bp
@@ -13,6 +14,7 @@ def init_app(app):
     app.register_blueprint(bp)
     app.cli.add_command(dedup_cli)
     app.register_blueprint(facts_bp)
+    app.register_blueprint(dedup_bp)
     app.add_template_filter(birth_text, "birth")
     app.add_template_global(provenance.dtsen, "dtsen_provenance")
     add_labels(
