@@ -237,3 +237,15 @@ def test_a_pair_outside_the_coordinators_village_is_not_found(client, auth, worl
     assert auth.post(f"/persons/{a.id}/duplicates/{b.id}/merge", {}, page="/duplicates").status_code == 404
     assert page  # the same person twice is no pair either
     assert client.get(page).status_code == 404
+
+
+def test_the_demo_has_a_misspelt_duplicate_pair_to_review(runner):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    named = {
+        frozenset(
+            db.session.scalars(sa.select(m.Person.name).where(m.Person.id.in_([c.person_a, c.person_b])))
+        )
+        for c in dedup.scan("32.04.05.2001")
+    }
+    assert frozenset({"Enok Sumarni", "Hj. Enok Soemarny"}) in named
