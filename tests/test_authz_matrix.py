@@ -132,6 +132,7 @@ EXPECT: dict[str, Expect] = {
     "dedup.distinct": staff(C, S),
     "dedup.merge_detail": staff(C, S),
     "dedup.undo": staff(C, S),
+    "dedup.data_quality": staff(D, C, S),
     # facts: correcting persons and households, DTSEN checks (the desk roles that register cases)
     "facts.person_edit": staff(D, C, S),
     "facts.household_edit": staff(D, C, S),

@@ -249,3 +249,28 @@ def test_the_demo_has_a_misspelt_duplicate_pair_to_review(runner):
         for c in dedup.scan("32.04.05.2001")
     }
     assert frozenset({"Enok Sumarni", "Hj. Enok Soemarny"}) in named
+
+
+def test_data_quality_counts_per_village_and_lists_the_work_for_the_desk(client, auth, world):
+    from datetime import timedelta
+
+    from slrt.core.workdays import local_today
+
+    _pair()  # two persons without NIK (no reason recorded), one pair, one household without RW
+    make_person(name="Asep Bad Nik", nik="3204050000000000")  # serial 0000 and no birth date
+    stale = m.Household(
+        village_code=VILLAGE_A, rt="001", rw="001", dtsen_checked_on=local_today() - timedelta(days=400)
+    )
+    make_person(name="Ujang Lama", household=stale, nik_missing_reason=m.NikMissingReason.LOST)
+    db.session.commit()
+    auth.login("desk.a")
+    html = client.get("/data-quality").get_data(as_text=True)
+    assert "Cileunyi Kulon" in html and "Cileunyi Wetan" not in html  # village B is not the desk's
+    row = html[html.index("Cileunyi Kulon") :].split("</tr>")[0]
+    cells = [c.split("<")[0] for c in row.split("<td>")[1:]]
+    no_nik = db.session.scalar(
+        sa.select(sa.func.count()).where(m.Person.village_code == VILLAGE_A, m.Person.nik_hash.is_(None))
+    )
+    assert cells == [str(no_nik), "1", "1", "1", cells[4]] and int(cells[4]) >= 2
+    assert "Asep Bad Nik" in html and "Ujang Lama" in html and "Enok Sumarni · Enok Sumarny" not in html
+    assert "Enok Sumarni</a> · <a" in html  # a desk officer sees the pair, the coordinator merges

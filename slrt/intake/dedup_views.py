@@ -130,3 +130,18 @@ def undo(merge_id: int) -> Any:
         return redirect(url_for("dedup.merge_detail", merge_id=merge_id))
     flash(_("Penggabungan dibatalkan: kedua data kembali seperti sebelumnya."), "success")
     return redirect(url_for("dedup.pair", person_id=record.survivor_id, other_id=record.merged_id))
+
+
+@bp.route("/data-quality")
+@requires(Permission.CORRECT_FACTS)
+def data_quality() -> Any:
+    from slrt.core.nik import NIK_MISSING_LABELS
+    from slrt.core.workdays import local_today
+    from slrt.intake import quality
+
+    return render_template(
+        "intake/data_quality.html",
+        report=quality.report(current_user, local_today()),
+        reasons=quality.NO_NIK_REASONS,
+        reason_labels=NIK_MISSING_LABELS,
+    )

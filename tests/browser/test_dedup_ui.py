@@ -72,3 +72,13 @@ def test_a_coordinator_merges_a_pair_reviewed_side_by_side_and_undoes_it(page, w
     expect(page.locator(".flashes")).to_contain_text("Penggabungan dibatalkan")
     expect(page.locator(".pair-side")).to_have_count(2)
     expect(page.get_by_role("button", name="Gabungkan kedua data")).to_be_visible()
+
+
+def test_the_data_quality_page_lists_the_desks_work(page, world):
+    _pair(world)
+    login(page, "desk.a", PASSWORD)
+    page.goto("/data-quality")
+    expect(page.get_by_role("heading", name="Kualitas data per desa")).to_be_visible()
+    expect(page.locator("#todo-duplicates")).to_contain_text("Hj. Enok Soemarny")
+    for width in (1280, 360):
+        screenshot(page, f"dedup-data-quality-{width}", width)
