@@ -110,6 +110,8 @@ def _sqlite_pragmas(app: Flask) -> None:
     """SQLite enforces foreign keys only when asked, per connection."""
     from sqlalchemy import event
 
+    from slrt.intake.names import trigram_similarity
+
     with app.app_context():
         engine = db.engine
         if engine.dialect.name != "sqlite":
@@ -125,3 +127,5 @@ def _sqlite_pragmas(app: Flask) -> None:
             # disk, not left in free pages of the file.
             cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
+            # pg_trgm's similarity(), which the forgiving name search ranks by (intake.search).
+            dbapi_connection.create_function("similarity", 2, trigram_similarity, deterministic=True)

@@ -51,6 +51,9 @@ def intake_form(**overrides: Any) -> dict[str, Any]:
         "urgency_reason": "",
         "answer": "",
         "idempotency_key": "key-1",
+        # The officer has checked the duplicate warning (issue 18): many tests register the same
+        # visitor twice on purpose. Pass not_duplicate=None to see the warning.
+        "not_duplicate": "y",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}

@@ -125,6 +125,14 @@ EXPECT: dict[str, Expect] = {
     "intake.household_detail": staff(),
     "intake.person_detail": staff(),
     "intake.attachment": staff(region_admin=404, national_admin=404),  # a KTP scan: personal data
+    # suspected duplicates: reviewed and merged by a coordinator or the SLRT (issue 18)
+    "dedup.pairs": staff(C, S),
+    "dedup.pair": staff(C, S),
+    "dedup.merge": staff(C, S),
+    "dedup.distinct": staff(C, S),
+    "dedup.merge_detail": staff(C, S),
+    "dedup.undo": staff(C, S),
+    "dedup.data_quality": staff(D, C, S),
     # facts: correcting persons and households, DTSEN checks (the desk roles that register cases)
     "facts.person_edit": staff(D, C, S),
     "facts.household_edit": staff(D, C, S),
@@ -281,7 +289,29 @@ ARG_OVERRIDES = {
     "open311.service_definition": lambda world: {"fmt": "json", "code": _need_code()},
     "open311.request_list": lambda world: {"fmt": "json"},
     "open311.request_detail": lambda world: {"fmt": "json", "code": tracking.generate()},
+    "dedup.pair": lambda world: {"other_id": _second_person_in_village_a()},
+    "dedup.merge_detail": lambda world: {"merge_id": _merge_in_village_a(world)},
+    # POST-only: refused (403) before any record is loaded, so any ids do.
+    "dedup.merge": lambda world: {"other_id": 1},
+    "dedup.distinct": lambda world: {"other_id": 1},
+    "dedup.undo": lambda world: {"merge_id": 1},
 }
+
+
+def _second_person_in_village_a() -> int:
+    person = factories.make_person(factories.VILLAGE_A, name="Enok Sumarny")
+    db.session.commit()
+    return person.id
+
+
+def _merge_in_village_a(world) -> int:
+    from slrt.intake import dedup
+
+    record = dedup.merge(
+        world.case_a.reporter, factories.make_person(name="Siti Aminah"), world.users["slrt"]
+    )
+    db.session.commit()
+    return record.id
 
 
 def _need_code() -> str:

@@ -12,7 +12,29 @@ OBJECTS = {
     "need_id": lambda w, key: getattr(w, f"case_{key}").needs[0].id,
     "referral_id": lambda w, key: getattr(w, f"referral_{key}").id,
     "attachment_id": lambda w, key: _attachment(getattr(w, f"case_{key}")).id,
+    "other_id": lambda w, key: _second_person(getattr(w, f"case_{key}")).id,
+    "merge_id": lambda w, key: _merge(getattr(w, f"case_{key}"), w).id,
 }
+
+
+def _second_person(case):
+    """Another person of the case's village (the other half of a suspected duplicate pair)."""
+    from slrt.extensions import db
+    from tests.factories import make_person
+
+    person = make_person(case.village_code, name=f"Kembaran {case.id}")
+    db.session.commit()
+    return person
+
+
+def _merge(case, world):
+    """A merge whose survivor is the case's reporter."""
+    from slrt.extensions import db
+    from slrt.intake import dedup
+
+    record = dedup.merge(case.reporter, _second_person(case), world.users["slrt"])
+    db.session.commit()
+    return record
 
 
 def _attachment(case):

@@ -52,6 +52,9 @@ class Permission(enum.StrEnum):
     WRITE_REFERRAL_NOTES = "write_referral_notes"
     INFORM_CITIZEN = "inform_citizen"  # record that the citizen was told the outcome
     SEE_REPORTS = "see_reports"  # the dashboard, the overdue list, list downloads
+    # Suspected duplicates reviewed side by side, merged (with undo) or marked two people: it
+    # rewrites whose cases and referrals are whose, so a coordinator or the SLRT decides.
+    MERGE_PERSONS = "merge_persons"
     # Privacy (UU 27/2022)
     HANDLE_PRIVACY_REQUESTS = "handle_privacy_requests"  # consent, requests for erasure
     # A person's full data export holds everything, from every village: the regency's SLRT and
@@ -84,9 +87,12 @@ _DESK_SIDE = {
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DESK: frozenset(_DESK_SIDE),
-    Role.COORDINATOR: frozenset(_DESK_SIDE | {P.APPROVE_REFERRALS, P.SEE_APPROVALS, P.EXPORT_SUBJECT_DATA}),
+    Role.COORDINATOR: frozenset(
+        _DESK_SIDE | {P.APPROVE_REFERRALS, P.SEE_APPROVALS, P.EXPORT_SUBJECT_DATA, P.MERGE_PERSONS}
+    ),
     Role.SLRT: frozenset(
-        _DESK_SIDE | {P.APPROVE_REFERRALS, P.SEE_APPROVALS, P.EXPORT_SUBJECT_DATA, P.DECIDE_ERASURE}
+        _DESK_SIDE
+        | {P.APPROVE_REFERRALS, P.SEE_APPROVALS, P.EXPORT_SUBJECT_DATA, P.DECIDE_ERASURE, P.MERGE_PERSONS}
     ),
     Role.AGENCY: frozenset({P.RECEIVE_REFERRALS, P.WRITE_REFERRAL_NOTES}),
     Role.ADMIN: frozenset(

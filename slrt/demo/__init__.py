@@ -8,6 +8,7 @@ STEPS = (
     "slrt.demo.foundation",
     "slrt.demo.directory",
     "slrt.demo.intake",
+    "slrt.demo.dedup",
     "slrt.demo.referrals",
     "slrt.demo.hard_cases",
     "slrt.demo.public",

@@ -316,6 +316,7 @@ def import_batch(rows: list[DtsenRow], now: datetime | None = None) -> Counts:
                     "name": row.name,
                     # Bulk inserts bypass the model's @validates: keep the search form in step here.
                     "name_search": _search_name(row.name),
+                    **m.spelling_keys(row.name),
                     "birth_date": row.birth_date,
                     "sex": row.sex,
                     "household_id": household_id,
@@ -345,7 +346,13 @@ def import_batch(rows: list[DtsenRow], now: datetime | None = None) -> Counts:
             counts.persons_unchanged += 1
             continue
         person_updates.append(
-            {"id": known.id, **wanted, "name_search": _search_name(row.name), "updated_at": now}
+            {
+                "id": known.id,
+                **wanted,
+                "name_search": _search_name(row.name),
+                **m.spelling_keys(row.name),
+                "updated_at": now,
+            }
         )
         # The household move shows on the household pages; the trail keeps the person's own fields.
         changes.extend(

@@ -180,6 +180,10 @@ class IntakeForm(FlaskForm):
     urgency = SelectField(_l("Prioritas"), choices=list(URGENCY.items()), validate_choice=False)
     urgency_reason = StringField(_l("Alasan prioritas diubah"))
     duplicate_reason = StringField(_l("Alasan tetap membuat kasus baru"))
+    # Ticked after the duplicate warning: the visitor is none of the registered persons shown.
+    not_duplicate = BooleanField(
+        _l("Sudah saya periksa: warga ini bukan salah satu di atas, daftarkan sebagai warga baru")
+    )
 
     file_ktp = MultipleFileField(
         _l("Foto/pindaian KTP"), render_kw={"accept": "image/jpeg,image/png,application/pdf"}

@@ -12,6 +12,7 @@ from slrt.core.crypto import EncryptedString, mask, nik_digest
 from slrt.core.db import enum_column, utcnow
 from slrt.core.nik import NikMissingReason
 from slrt.extensions import Model
+from slrt.intake import names
 
 
 class Sex(enum.StrEnum):
@@ -175,6 +176,12 @@ def normalize_name(text: str) -> str:
     return " ".join(plain.casefold().split())
 
 
+def spelling_keys(name: str) -> dict[str, str]:
+    """The spelling-forgiving keys a person's name is searched and compared by (slrt.intake.names),
+    for bulk writers that bypass the model's @validates."""
+    return {"name_key": names.name_key(name), "name_phonetic": names.name_phonetic(name)}
+
+
 class Person(Model):
     __tablename__ = "persons"
 
@@ -189,6 +196,10 @@ class Person(Model):
     name: Mapped[str] = mapped_column(sa.String(160))
     # Lower-cased, accent-free copy of the name for searching (see intake.search).
     name_search: Mapped[str] = mapped_column(sa.String(160), index=True, default="")
+    # Old and new spelling, titles and doubled letters folded, and a sound key (slrt.intake.names):
+    # what the forgiving search and the duplicate scan compare. Kept in step like name_search.
+    name_key: Mapped[str] = mapped_column(sa.String(160), index=True, default="")
+    name_phonetic: Mapped[str] = mapped_column(sa.String(160), index=True, default="")
     birth_date: Mapped[date | None]
     # None or DAY: the exact date; YEAR/ABOUT: only the year is known (ages become intervals).
     birth_precision: Mapped[BirthPrecision | None] = mapped_column(
@@ -212,6 +223,8 @@ class Person(Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Set by `flask retention run`: identity removed, counts and categories kept.
     anonymised_at: Mapped[datetime | None]
+    # Set when this record was merged into another (slrt.intake.dedup); cleared by the undo.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
 
     household = relationship(Household, back_populates="members")
 
@@ -227,6 +240,8 @@ class Person(Model):
     def _keep_name_search(self, _key: str, name: str) -> str:
         # Every way of creating or renaming a person keeps the search form in step.
         self.name_search = normalize_name(name)
+        self.name_key = names.name_key(name)
+        self.name_phonetic = names.name_phonetic(name)
         return name
 
     @validates("nik")
@@ -407,3 +422,42 @@ class KkChange(Model):
     def _keep_old_kk_hash(self, _key: str, kk: str | None) -> str | None:
         self.old_kk_hash = nik_digest(kk)
         return kk or None
+
+
+class PairDecision(Model):
+    """A pair of persons a coordinator judged "not the same person": never proposed again.
+    Stored with the smaller id first, so one pair has one row."""
+
+    __tablename__ = "person_pair_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_a_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    person_b_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("person_a_id", "person_b_id", name="uq_person_pair_decisions_pair"),
+        sa.CheckConstraint("person_a_id < person_b_id", name="pair_ordered"),
+    )
+
+
+class PersonMerge(Model):
+    """One merge of a person into another, with what it moved, so the undo puts back exactly that:
+    `moved` maps "table.column" to the ids of the rows whose reference went to the survivor."""
+
+    __tablename__ = "person_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    merged_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    moved: Mapped[dict[str, list[int]]] = mapped_column(sa.JSON, default=dict)
+    score: Mapped[float | None]
+    merged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    merged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    undone_at: Mapped[datetime | None]
+
+    survivor = relationship(Person, foreign_keys=[survivor_id])
+    merged = relationship(Person, foreign_keys=[merged_id])
+    merged_by = relationship("User", foreign_keys=[merged_by_id])

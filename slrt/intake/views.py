@@ -39,7 +39,7 @@ from slrt.core.web import carries_number, held, hold, page_number, public_status
 from slrt.core.workdays import JAKARTA, local_today
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
-from slrt.intake import corrections, provenance, records, registration, visit_form
+from slrt.intake import corrections, dedup, provenance, records, registration, visit_form
 from slrt.intake import models as m
 from slrt.intake import receipt as receipts
 from slrt.intake import search as people_search
@@ -294,7 +294,11 @@ def new_case() -> Any:
 
 
 def _render_intake(
-    form: IntakeForm, person: m.Person | None, problems: list | None = None, status: int = 200
+    form: IntakeForm,
+    person: m.Person | None,
+    problems: list | None = None,
+    status: int = 200,
+    likely: list | None = None,
 ):
     village = None
     if form.village_code.data:
@@ -309,6 +313,9 @@ def _render_intake(
             village=village,
             village_fixed=current_user.role is Role.DESK,
             show_duplicate=bool(form.duplicate_reason.errors or form.duplicate_reason.data),
+            likely=likely or [],
+            likely_by_id={p.id: c for p, c in likely or []},
+            evidence_labels=dedup.EVIDENCE_LABELS,
             consent_version=CURRENT_VERSION,
             consent_purpose=purpose_text(CURRENT_VERSION),
             row_limits=ROW_LIMITS,
@@ -388,12 +395,22 @@ def create_case() -> Any:
         return _render_intake(form, person, _show_errors(form, {}), 400)
     data = {k: v for k, v in form.data.items() if not k.startswith("file_") and k != "csrf_token"}
     data["idempotency_key"] = key
+    likely = []
+    if person is None and data.get("consent") and not form.not_duplicate.data:
+        # Asked before anything is written, shown only once the form is otherwise valid.
+        likely = dedup.candidates_for(dedup.visitor_record(data), current_user)
     result = None
     try:
         result = registration.create_case(data, _uploads(), current_user, local_today())
         # Flushed here, not at the request's commit: a retry of the same form (idempotency key)
         # or a NIK saved a moment ago by someone else must be answered below.
         db.session.flush()
+        if likely:
+            # Before a second record of someone already registered: show who, and why.
+            discard()
+            for path in result.files:
+                path.unlink(missing_ok=True)
+            return _render_intake(form, person, status=409, likely=likely)
     except ValidationFailed as exc:
         discard()
         return _render_intake(form, person, _show_errors(form, exc.errors), 422)
