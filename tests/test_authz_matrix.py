@@ -151,6 +151,8 @@ EXPECT: dict[str, Expect] = {
     "public.status": public(),
     "public.survey": public(),
     "public.report": public(),
+    "public.verify_form": public(),
+    "public.verify_letter": public(ok=404),  # a well-formed code of no letter
     "public.report_done": public(ok=302),  # nothing filed in this session: back to the form
     "public_api.status_json": public(ok=404),  # a well-formed code that no case has
     # JSON API
@@ -276,6 +278,7 @@ ARG_OVERRIDES = {
     "hsds.organization": lambda world: {"hsds_id": stable_id("organization", world.agency.code)},
     "hsds.location": lambda world: {"hsds_id": stable_id("location", world.agency.code)},
     "public_api.status_json": lambda world: {"code": tracking.generate()},
+    "public.verify_letter": lambda world: {"code": tracking.generate()},
     "open311.discovery": lambda world: {"fmt": "json"},
     "open311.service_list": lambda world: {"fmt": "json"},
     "open311.service_definition": lambda world: {"fmt": "json", "code": _need_code()},
