@@ -27,6 +27,7 @@ from slrt.directory.hsds import stable_id
 from slrt.extensions import db, limiter
 from tests import factories
 from tests.conftest import csrf_from
+from tests.letter_factories import logo_png
 
 # Roles -> a user of the test world (None: anonymous).
 ROLES = {
@@ -105,6 +106,9 @@ EXPECT: dict[str, Expect] = {
     "directory.rules": staff(),
     "directory.rule_delete": staff(R, N),
     "directory.history": staff(R, N),
+    "directory.offices": staff(R, N),
+    "directory.office_edit": staff(R, N),
+    "directory.office_logo": staff(R, N),
     "hsds.services": public(),
     "hsds.service": public(),
     "hsds.organizations": public(),
@@ -228,6 +232,7 @@ def make_records(world: factories.World) -> Records:
     world.referral_a.letter_number = "001/SLRT/2026"
     referral_other.letter_number = "002/SLRT/2026"
     service = db.session.query(Service).first()
+    world.office_a.logo, world.office_a.logo_type = logo_png(), "image/png"
     shared = {
         "code": "32.04",
         "lang": "id",
@@ -235,6 +240,7 @@ def make_records(world: factories.World) -> Records:
         "user_id": world.users["desk_a"].id,
         "service_id": service.id,
         "agency_id": world.agency.id,
+        "office_id": world.office_a.id,
         "rule_id": None,
         "token_id": None,
         "hsds_id": stable_id("service", service.code),

@@ -213,3 +213,76 @@ def test_letter_lookups_share_the_status_pages_budget(app, client, world, monkey
     assert limited.status_code == 429 and "Mohon tunggu sebentar" in limited.get_data(as_text=True)
     assert client.get(f"/verifikasi?code={code}").status_code == 429  # the typed form too
     assert client.get("/verifikasi").status_code == 200  # the empty form is no lookup
+
+
+# -- the office's letterhead page -----------------------------------------------------------
+
+
+def _office_form(office, **changes) -> dict:
+    data = {"name": office.name, "address": "Jl. Desa 1", "phone": "022-1", "email": "desa@example.go.id"}
+    data.update({"head_title": "Kepala Desa Cileunyi Kulon", "tembusan": "Camat Cileunyi\n\nArsip"})
+    data.update(changes)
+    return data
+
+
+def test_an_administrator_sets_the_letterhead_and_uploads_the_logo(client, auth, world):
+    import io
+
+    from tests.letter_factories import logo_png
+
+    auth.login("admin.jabar")
+    office = world.office_a
+    page = f"/directory/offices/{office.id}"
+    assert "Kantor PKS-A" in client.get("/directory/offices").get_data(as_text=True)
+    data = _office_form(office, logo=(io.BytesIO(logo_png()), "logo.png"))
+    saved = auth.post(page, data, content_type="multipart/form-data")
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert office.logo == logo_png() and office.logo_type == "image/png"
+    assert office.tembusan == "Camat Cileunyi\nArsip" and office.head_title == "Kepala Desa Cileunyi Kulon"
+    assert client.get(f"/directory/offices/{office.id}/logo").data == logo_png()
+    # The change is in the office's history, the image by its digest only.
+    assert "Jabatan pimpinan" in client.get(page).get_data(as_text=True)
+    world.referral_a.letter_number, world.referral_a.sent_at = "009/PKS-A/XII/2026", LATE_EVENING_UTC
+    db.session.commit()
+    pdf = render_letter(world.referral_a, hide_reporter=False)
+    assert pdf_images(pdf) == 1 and "desa@example.go.id" in pdf_text(pdf)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"GIF89a not a logo", b"\x89PNG\r\n\x1a\n but broken", b"<svg xmlns='http://www.w3.org/2000/svg'/>"],
+)
+def test_a_logo_that_is_not_a_readable_png_or_jpeg_is_refused(client, auth, world, content):
+    import io
+
+    auth.login("admin.jabar")
+    office = world.office_a
+    data = _office_form(office, logo=(io.BytesIO(content), "logo.png"))
+    refused = auth.post(f"/directory/offices/{office.id}", data, content_type="multipart/form-data")
+    assert refused.status_code == 200
+    assert "Logo harus berkas PNG atau JPEG" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert office.logo is None
+
+
+def test_an_office_outside_the_administrators_region_is_not_found(client, auth, world):
+    auth.login("admin.jatim")
+    assert client.get(f"/directory/offices/{world.office_a.id}").status_code == 404
+    assert "PKS-A" not in client.get("/directory/offices").get_data(as_text=True)
+
+
+def test_the_signers_position_and_nip_are_set_on_the_user(world):
+    from slrt.accounts.services import ValidationFailed, save_user
+
+    user = world.users["slrt"]
+    common = {"username": user.username, "name": user.name, "role": "slrt", "office_code": "SLRT-3204"}
+    save_user(
+        user, **common, region_code="32.04", position="Kepala Dinas Sosial", nip="19720315 199803 1 004"
+    )
+    assert (user.position, user.nip) == ("Kepala Dinas Sosial", "197203151998031004")
+    save_user(user, **common, region_code="32.04")  # not given: kept
+    assert user.nip == "197203151998031004"
+    with pytest.raises(ValidationFailed) as failed:
+        save_user(user, **common, region_code="32.04", nip="12345")
+    assert "nip" in failed.value.errors
