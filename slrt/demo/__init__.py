@@ -10,6 +10,7 @@ STEPS = (
     "slrt.demo.intake",
     "slrt.demo.referrals",
     "slrt.demo.hard_cases",
+    "slrt.demo.letters",
     "slrt.demo.public",
     "slrt.demo.privacy",
     "slrt.demo.reports",
