@@ -73,6 +73,17 @@ def make_secret_case(world: factories.World, **kwargs) -> m.Case:
     return case
 
 
+def issue_letter(referral):
+    """The referral's letter, numbered and printed as the desk would (slrt.referrals.verification)."""
+    from slrt.referrals.verification import issue
+
+    referral.letter_number = f"{referral.id:03d}/PKS-A/XI/2026"
+    referral.sent_at = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
+    letter = issue(referral)
+    db.session.commit()
+    return letter
+
+
 def close_case(case: m.Case) -> None:
     case.status = m.CaseStatus.CLOSED
     case.closed_at = datetime.now(UTC)

@@ -27,6 +27,7 @@ from slrt.directory.hsds import stable_id
 from slrt.extensions import db, limiter
 from tests import factories
 from tests.conftest import csrf_from
+from tests.letter_factories import logo_png
 
 # Roles -> a user of the test world (None: anonymous).
 ROLES = {
@@ -105,6 +106,11 @@ EXPECT: dict[str, Expect] = {
     "directory.rules": staff(),
     "directory.rule_delete": staff(R, N),
     "directory.history": staff(R, N),
+    "directory.offices": staff(R, N),
+    "reports.register": staff(D, C, S),
+    "reports.register_file": staff(D, C, S),
+    "directory.office_edit": staff(R, N),
+    "directory.office_logo": staff(R, N),
     "hsds.services": public(),
     "hsds.service": public(),
     "hsds.organizations": public(),
@@ -159,6 +165,8 @@ EXPECT: dict[str, Expect] = {
     "public.status": public(),
     "public.survey": public(),
     "public.report": public(),
+    "public.verify_form": public(),
+    "public.verify_letter": public(ok=404),  # a well-formed code of no letter
     "public.report_done": public(ok=302),  # nothing filed in this session: back to the form
     "public_api.status_json": public(ok=404),  # a well-formed code that no case has
     # JSON API
@@ -234,6 +242,7 @@ def make_records(world: factories.World) -> Records:
     world.referral_a.letter_number = "001/SLRT/2026"
     referral_other.letter_number = "002/SLRT/2026"
     service = db.session.query(Service).first()
+    world.office_a.logo, world.office_a.logo_type = logo_png(), "image/png"
     shared = {
         "code": "32.04",
         "lang": "id",
@@ -241,6 +250,7 @@ def make_records(world: factories.World) -> Records:
         "user_id": world.users["desk_a"].id,
         "service_id": service.id,
         "agency_id": world.agency.id,
+        "office_id": world.office_a.id,
         "rule_id": None,
         "token_id": None,
         "hsds_id": stable_id("service", service.code),
@@ -284,6 +294,8 @@ ARG_OVERRIDES = {
     "hsds.organization": lambda world: {"hsds_id": stable_id("organization", world.agency.code)},
     "hsds.location": lambda world: {"hsds_id": stable_id("location", world.agency.code)},
     "public_api.status_json": lambda world: {"code": tracking.generate()},
+    "public.verify_letter": lambda world: {"code": tracking.generate()},
+    "reports.register_file": lambda world: {"fmt": "pdf"},
     "open311.discovery": lambda world: {"fmt": "json"},
     "open311.service_list": lambda world: {"fmt": "json"},
     "open311.service_definition": lambda world: {"fmt": "json", "code": _need_code()},

@@ -51,3 +51,23 @@ def test_demo_seed_shows_every_state_and_is_idempotent(runner, client):
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200
         client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+
+
+def test_demo_seed_shows_letterheads_signers_and_verifiable_letters(runner, client):
+    from slrt.directory.models import Office
+    from slrt.referrals.models import IssuedLetter
+    from tests.letter_factories import pdf_text
+
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "/verifikasi/<code>" in result.output
+    office = db.session.scalar(sa.select(Office).where(Office.code == "PKS-3204052001"))
+    assert office.logo_type == "image/png" and office.head_title == "Kepala Desa Cileunyi Kulon"
+    letter = db.session.scalars(sa.select(IssuedLetter).order_by(IssuedLetter.id)).first()
+    assert letter is not None
+    text = pdf_text(letter.pdf)
+    assert "PEMERINTAH KABUPATEN BANDUNG" in text and "Tembusan:" in text
+    assert client.get(f"/verifikasi/{letter.code}").status_code == 200
+    issued = db.session.scalar(sa.select(sa.func.count()).select_from(IssuedLetter))
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IssuedLetter)) == issued

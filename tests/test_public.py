@@ -17,6 +17,7 @@ from tests.public_factories import (
     PUBLIC_MESSAGE,
     SECRETS,
     close_case,
+    issue_letter,
     make_secret_case,
     report_form,
     unknown_code,
@@ -81,7 +82,11 @@ def test_status_page_shows_the_timeline_for_the_printed_and_typed_code(client, w
 def test_no_personal_data_on_any_public_page_or_json_answer(client, auth, world, quick_forms):
     case = make_secret_case(world)
     code = tracking.display(case.tracking_code)
+    letter = issue_letter(case.referrals[0])
     answers = [
+        client.get("/verifikasi"),
+        client.get(f"/verifikasi/{letter.code}"),  # a letter of the case: no name, no officer
+        client.get(f"/verifikasi/{wrong_check(letter.code)}"),
         client.get("/status"),
         client.get(f"/status?code={code}"),
         client.get(f"/api/v1/public/status/{code}"),
@@ -100,7 +105,8 @@ def test_no_personal_data_on_any_public_page_or_json_answer(client, auth, world,
     assert all(a.status_code in (200, 400) for a in answers)
     for answer in answers:
         assert_no_secrets(answer.get_data(as_text=True))
-    assert "Bantuan sudah diterima keluarga." in answers[5].get_data(as_text=True)
+    assert "Bantuan sudah diterima keluarga." in answers[8].get_data(as_text=True)
+    assert letter.sha256 in answers[1].get_data(as_text=True)
 
 
 def test_unknown_and_confidential_cases_look_exactly_the_same(client, world):

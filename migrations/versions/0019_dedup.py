@@ -17,7 +17,7 @@ from slrt.core.db import UTCDateTime
 from slrt.intake import names
 
 revision = "0019_dedup"
-down_revision = "0016_need_closure"
+down_revision = "0017_letters"
 branch_labels = None
 depends_on = None
 

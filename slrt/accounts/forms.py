@@ -27,6 +27,8 @@ class UserForm(FlaskForm):
     office_code = StringField(_l("Kode kantor (Puskesos/SLRT)"), validators=[Optional(), Length(max=32)])
     agency_code = StringField(_l("Kode lembaga penerima"), validators=[Optional(), Length(max=40)])
     region_code = StringField(_l("Kode wilayah cakupan"), validators=[Optional(), Length(max=13)])
+    position = StringField(_l("Jabatan"), validators=[Optional(), Length(max=160)])
+    nip = StringField(_l("NIP"), validators=[Optional(), Length(max=24)])
     password = PasswordField(
         _l("Kata sandi"), validators=[Optional(), Length(max=256)], render_kw={"autocomplete": "new-password"}
     )

@@ -42,6 +42,10 @@ class User(UserMixin, Model):
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # Set when an administrator chose the password: the owner must choose their own first.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Printed under the signature of the letters the user signs: the position (jabatan) and the
+    # NIP, which only civil servants (ASN) have; village staff leave it empty.
+    position: Mapped[str | None] = mapped_column(sa.String(160))
+    nip: Mapped[str | None] = mapped_column(sa.String(18))
 
     office = relationship("Office", lazy="joined")
     agency = relationship("Agency", lazy="joined")

@@ -258,6 +258,10 @@ def _check_actor_may_grant(
         )
 
 
+# The NIP of a civil servant (ASN): 18 digits (birth date, appointment month, sex, sequence).
+NIP_RE = re.compile(r"^\d{18}$")
+
+
 def save_user(
     user: User | None,
     *,
@@ -272,8 +276,12 @@ def save_user(
     active: bool = True,
     actor: User | None = None,
     service_account: bool | None = None,
+    position: str | None = None,
+    nip: str | None = None,
 ) -> User:
-    """Creates (user None) or updates a user after checking everything; raises ValidationFailed."""
+    """Creates (user None) or updates a user after checking everything; raises ValidationFailed.
+    `position` and `nip` (printed under the user's signature on letters) stay as they are when
+    None; an empty text clears them."""
     # Long on purpose: every field's check in the form's order, each adding its message at its field, then
     # one write; split, each piece would take and return the same errors dict.
     errors: dict[str | None, list[str]] = {}
@@ -302,6 +310,9 @@ def save_user(
         agency = db.session.scalar(sa.select(Agency).where(Agency.code == agency_code))
         if agency is None:
             errors.setdefault("agency_code", []).append(_("Lembaga %(c)s tidak dikenal.", c=agency_code))
+    nip = None if nip is None else "".join(nip.split())
+    if nip and not NIP_RE.match(nip):
+        errors.setdefault("nip", []).append(_("NIP terdiri atas 18 angka; kosongkan bila bukan ASN."))
     _check_password(password, errors, user is None, username, name)
     scope = _resolve_scope(role_value, region_code or None, office, agency, errors) if role_value else None
     if actor is not None and role_value is not None and not errors:
@@ -323,6 +334,10 @@ def save_user(
     user.agency = agency if role_value is Role.AGENCY else None
     user.scope_region_code = scope
     user.email = (email or "").strip() or None
+    if position is not None:
+        user.position = position.strip() or None
+    if nip is not None:
+        user.nip = nip or None
     user.active = active
     if service_account is not None:
         user.service_account = service_account

@@ -237,4 +237,6 @@ def _form_data(form: UserForm) -> dict[str, Any]:
         "agency_code": (form.agency_code.data or "").strip() or None,
         "email": form.email.data,
         "active": form.active.data,
+        "position": form.position.data or "",
+        "nip": form.nip.data or "",
     }

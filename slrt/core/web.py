@@ -177,6 +177,12 @@ def public_status_url(tracking_code: str) -> str:
     return f"{base}/status?code={tracking_code}"
 
 
+def public_verify_url(letter_code: str) -> str:
+    """The public verification page of a referral letter, as its QR code carries it."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/verifikasi/{letter_code}"
+
+
 def no_store(response: Any) -> Any:
     """`Cache-Control: no-store` unless the view set its own, for a blueprint's `after_request`:
     answers that change as officers work, which a shared computer must not keep."""

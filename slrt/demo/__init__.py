@@ -11,6 +11,7 @@ STEPS = (
     "slrt.demo.dedup",
     "slrt.demo.referrals",
     "slrt.demo.hard_cases",
+    "slrt.demo.letters",
     "slrt.demo.public",
     "slrt.demo.privacy",
     "slrt.demo.reports",

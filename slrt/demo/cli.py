@@ -24,6 +24,10 @@ def seed() -> None:
     click.echo(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):")
     for username, role, where in ctx.get("logins", []):
         click.echo(f"  {username:<12} {role:<12} {where}")
+    if ctx.get("letters"):
+        click.echo("Referral letters (issue 17), verified at /verifikasi/<code>:")
+        for number, code in ctx["letters"]:
+            click.echo(f"  {number:<24} {tracking.display(code)}")
     if ctx.get("hard_cases"):
         click.echo("Hard cases (issue 16), by tracking code:")
         for code, name in ctx["hard_cases"]:

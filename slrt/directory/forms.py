@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
@@ -29,6 +30,20 @@ class AgencyForm(FlaskForm):
         _l("Wilayah layanan"), validators=[DataRequired(_l("Wajib diisi.")), Length(max=500)]
     )
     active = BooleanField(_l("Aktif"), default=True)
+
+
+class OfficeForm(FlaskForm):
+    """The letterhead of an office: what its referral letters print at the top and the foot."""
+
+    name = StringField(_l("Nama kantor"), validators=[DataRequired(_l("Wajib diisi.")), Length(max=160)])
+    address = StringField(_l("Alamat"), validators=[Optional(), Length(max=255)])
+    phone = StringField(_l("Telepon"), validators=[Optional(), Length(max=32)])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
+    hours = StringField(_l("Jam layanan"), validators=[Optional(), Length(max=120)])
+    head_title = StringField(_l("Jabatan pimpinan"), validators=[Optional(), Length(max=160)])
+    tembusan = TextAreaField(_l("Tembusan"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 3})
+    logo = FileField(_l("Logo daerah (PNG atau JPEG)"))
+    remove_logo = BooleanField(_l("Hapus logo"))
 
 
 class CriterionForm(Form):

@@ -33,6 +33,14 @@ class Office(Model):
     address: Mapped[str | None] = mapped_column(sa.String(255))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     hours: Mapped[str | None] = mapped_column(sa.String(120))
+    # The letterhead (slrt.referrals.letter): the office's e-mail, its head's position (the
+    # letter says "a.n." when someone else signs), the copies (tembusan, one a line) and the
+    # regional logo. The logo is read only when a letter is drawn, so it is deferred.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    head_title: Mapped[str | None] = mapped_column(sa.String(160))
+    tembusan: Mapped[str | None] = mapped_column(sa.Text)
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(sa.String(20))  # image/png or image/jpeg
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     region = relationship("Region", lazy="joined")

@@ -7,6 +7,8 @@ every problem and raise `ValidationFailed` once; they only `flush()`: the caller
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import re
 from collections.abc import Iterable
@@ -26,6 +28,7 @@ from slrt.directory.models import (
     Criterion,
     DirectoryChange,
     NeedCategory,
+    Office,
     RoutingRule,
     Service,
 )
@@ -56,6 +59,9 @@ FIELD_LABELS = {
     "service": _l("Layanan"),
     "region_code": _l("Wilayah"),
     "agency": _l("Lembaga"),
+    "head_title": _l("Jabatan pimpinan"),
+    "tembusan": _l("Tembusan"),
+    "logo": _l("Logo"),
 }
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
 
@@ -205,6 +211,90 @@ def save_agency(
     if record_changes("agency", agency, agency.code, before, agency_fields(agency), actor):
         audit("agency.create" if created else "agency.update", agency, actor=actor, detail={"code": code})
     return agency
+
+
+# A letterhead logo: PNG or JPEG, as fpdf2 draws them, small enough to sit in every letter.
+LOGO_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+LOGO_MAX_BYTES = 512 * 1024
+
+
+def check_logo(content: bytes) -> str | None:
+    """The logo's type, or None when it is not a readable PNG or JPEG of a sensible size."""
+    kind = next((mime for magic, mime in LOGO_TYPES if content.startswith(magic)), None)
+    if kind is None or len(content) > LOGO_MAX_BYTES:
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        return None
+    return kind if min(width, height) >= 32 and max(width, height) <= 4000 else None
+
+
+def office_fields(office: Office) -> dict[str, Any]:
+    return {
+        "name": office.name,
+        "address": office.address,
+        "phone": office.phone,
+        "email": office.email,
+        "hours": office.hours,
+        "head_title": office.head_title,
+        "tembusan": office.tembusan,
+        # The image itself stays out of the history: its digest says that it changed.
+        "logo": hashlib.sha256(office.logo).hexdigest()[:16] if office.logo else None,
+    }
+
+
+def save_office(
+    office: Office,
+    *,
+    name: str,
+    address: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    hours: str | None = None,
+    head_title: str | None = None,
+    tembusan: str | None = None,
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+    actor: User | None = None,
+) -> Office:
+    """Updates an office's letterhead (contacts, head, copies, logo); raises ValidationFailed
+    with every problem. `logo` None keeps the current one."""
+    errors: dict[str | None, list[str]] = {}
+    if not (name or "").strip():
+        _add(errors, "name", _("Nama kantor wajib diisi."))
+    logo_type = check_logo(logo) if logo else None
+    if logo and logo_type is None:
+        _add(
+            errors,
+            "logo",
+            _("Logo harus berkas PNG atau JPEG yang dapat dibaca, paling besar 512 KB."),
+        )
+    if _outside_scope(actor, [office.region_code]):
+        _add(errors, None, _("Kantor ini di luar wilayah kewenangan Anda."))
+    if errors:
+        raise ValidationFailed(errors)
+    before = office_fields(office)
+    office.name = name.strip()
+    office.address = (address or "").strip() or None
+    office.phone = (phone or "").strip() or None
+    office.email = (email or "").strip() or None
+    office.hours = (hours or "").strip() or None
+    office.head_title = (head_title or "").strip() or None
+    lines = [x.strip() for x in (tembusan or "").splitlines() if x.strip()]
+    office.tembusan = "\n".join(lines) or None
+    if logo:
+        office.logo, office.logo_type = logo, logo_type
+    elif remove_logo:
+        office.logo, office.logo_type = None, None
+    db.session.flush()
+    if record_changes("office", office, office.code, before, office_fields(office), actor):
+        audit("office.update", office, actor=actor, detail={"code": office.code})
+    return office
 
 
 def check_criteria(criteria: list[tuple[str, str]]) -> dict[str | None, list[str]]:

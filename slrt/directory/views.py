@@ -10,20 +10,21 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from slrt.accounts.services import ValidationFailed
+from slrt.core.access import in_region, region_clause
 from slrt.core.forms import EmptyForm, apply_errors
 from slrt.core.permissions import Permission, has, requires
 from slrt.core.transaction import discard
 from slrt.core.workdays import local_today
 from slrt.directory import criteria_builder as builder
 from slrt.directory import services as ops
-from slrt.directory.forms import AgencyForm, RuleForm, ServiceForm
-from slrt.directory.models import COMBINE_LABELS, Agency, NeedCategory, RoutingRule, Service
+from slrt.directory.forms import AgencyForm, OfficeForm, RuleForm, ServiceForm
+from slrt.directory.models import COMBINE_LABELS, Agency, NeedCategory, Office, RoutingRule, Service
 from slrt.extensions import db
 from slrt.routing.facts import FACT_TYPES
 from slrt.routing.reasons import fact_label
@@ -281,6 +282,65 @@ def agency_new() -> Any:
 @requires(Permission.MANAGE_DIRECTORY)
 def agency_edit(agency_id: int) -> Any:
     return _agency_page(_get(Agency, agency_id))
+
+
+# -- offices (the letterhead) -------------------------------------------------------------
+
+
+def _office_in_scope(office_id: int) -> Office:
+    office = _get(Office, office_id)
+    if not in_region(office.region_code, current_user.scope_region_code):
+        abort(404)
+    return office
+
+
+@bp.route("/offices")
+@requires(Permission.MANAGE_DIRECTORY)
+def offices() -> Any:
+    query = sa.select(Office).order_by(Office.region_code, Office.code)
+    if current_user.scope_region_code:
+        query = query.where(region_clause(Office.region_code, current_user.scope_region_code))
+    return render_template("directory/offices.html", offices=db.session.scalars(query).all())
+
+
+@bp.route("/offices/<int:office_id>", methods=["GET", "POST"])
+@requires(Permission.MANAGE_DIRECTORY)
+def office_edit(office_id: int) -> Any:
+    office = _office_in_scope(office_id)
+    form = OfficeForm(obj=office) if request.method == "GET" else OfficeForm()
+    if form.validate_on_submit():
+        upload = form.logo.data
+        try:
+            ops.save_office(
+                office,
+                name=form.name.data,
+                address=form.address.data,
+                phone=form.phone.data,
+                email=form.email.data,
+                hours=form.hours.data,
+                head_title=form.head_title.data,
+                tembusan=form.tembusan.data,
+                logo=upload.read() if upload and getattr(upload, "filename", "") else None,
+                remove_logo=form.remove_logo.data,
+                actor=current_user,
+            )
+        except ValidationFailed as failed:
+            discard()
+            _apply_errors(form, failed.errors)
+        else:
+            flash(_("Kop surat %(c)s disimpan.", c=office.code), "success")
+            return redirect(url_for("directory.offices"))
+    changes = ops.history("office", office.id, limit=50)
+    return render_template("directory/office_form.html", form=form, office=office, changes=changes)
+
+
+@bp.route("/offices/<int:office_id>/logo")
+@requires(Permission.MANAGE_DIRECTORY)
+def office_logo(office_id: int) -> Any:
+    office = _office_in_scope(office_id)
+    if not office.logo:
+        abort(404)
+    return Response(office.logo, mimetype=office.logo_type or "image/png")
 
 
 # -- routing table -----------------------------------------------------------------------

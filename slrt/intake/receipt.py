@@ -1,24 +1,45 @@
 """The tanda terima (receipt) a citizen takes home: tracking code, a QR code to the public status
 page, the desk's name and hours, and what happens next. A4 for office printers, 80 mm for the
-thermal printers many desks use."""
+thermal printers many desks use. Reprinted after routing, it also lists the referrals made and
+the officer who took the visit."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import segno
-from flask_babel import format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
 from slrt.core import tracking
+from slrt.core.timezones import local_moment, zone_name
 from slrt.core.web import public_status_url
-from slrt.core.workdays import JAKARTA
 from slrt.intake import models as m
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 SIZES = {"a4": (210.0, 297.0), "80mm": (80.0, 200.0)}
+
+
+@dataclass(frozen=True)
+class ReferralLine:
+    """One referral as the citizen's receipt names it (the caller reads the referrals: this
+    module sits below the referrals package)."""
+
+    service: str
+    agency: str | None
+    status: str
+
+
+def received_text(case: m.Case) -> str:
+    """When the visit was received, on the office's own clock: "2 Desember 2026 06.30 WIB"."""
+    region = case.office.region_code if case.office else case.village_code
+    # Flask-Babel's format_datetime would move the moment back to the default (Jakarta) zone.
+    moment = local_moment(case.created_at, region)
+    return f"{format_date(moment.date(), 'd MMMM yyyy')} {moment:%H.%M} {zone_name(region)}"
 
 
 def qr_svg(url: str) -> str:
@@ -61,8 +82,14 @@ def _fonts(pdf: FPDF) -> None:
     pdf.add_font("DejaVuMono", "B", str(FONT_DIR / "DejaVuSansMono-Bold.ttf"))
 
 
-def receipt_pdf(case: m.Case, size: str = "a4") -> bytes:
-    """The receipt as PDF bytes, in `a4` or `80mm` (thermal roll) width."""
+def receipt_pdf(
+    case: m.Case,
+    size: str = "a4",
+    referrals: Sequence[ReferralLine] = (),
+    officer: str | None = None,
+) -> bytes:
+    """The receipt as PDF bytes, in `a4` or `80mm` (thermal roll) width; with the referrals made
+    and the officer's name when reprinted after routing."""
     # Long on purpose: the receipt is drawn top to bottom in one pass (header, code, QR, next steps) for
     # either paper width; fpdf keeps the cursor between blocks.
     width, height = SIZES[size]
@@ -106,8 +133,9 @@ def receipt_pdf(case: m.Case, size: str = "a4") -> bytes:
     pdf.ln(1)
     line(_("Pindai kode QR atau buka:"), base - 1, "", "C", 0)
     line(url, base - 1.5, "", "C", 2)
-    received = format_datetime(case.created_at.astimezone(JAKARTA), "d MMMM yyyy HH.mm")
-    line(_("Diterima: %(when)s WIB", when=received), base, "", "L", 0.5)
+    line(_("Diterima: %(when)s", when=received_text(case)), base, "", "L", 0.5)
+    if officer:
+        line(_("Petugas: %(name)s", name=officer), base, "", "L", 0.5)
     line(
         _("Jenis: %(type)s", type=str(m.CASE_TYPE_LABELS[case.type]))
         + (" · " + _("Prioritas") if case.urgent else ""),
@@ -119,6 +147,12 @@ def receipt_pdf(case: m.Case, size: str = "a4") -> bytes:
     if case.needs:
         needs = ", ".join(n.category.display_name for n in case.needs)
         line(_("Kebutuhan: %(needs)s", needs=needs), base, "", "L", 2)
+    if referrals:
+        line(_("Rujukan yang sudah dibuat"), base + 1, "B", "L", 0.5)
+        for i, r in enumerate(referrals, 1):
+            to = _(" ke %(agency)s", agency=r.agency) if r.agency else ""
+            line(f"{i}. {r.service}{to} ({r.status})", base, "", "L", 0.5)
+        pdf.ln(1.5)
     line(_("Langkah selanjutnya"), base + 1, "B", "L", 0.5)
     for i, step in enumerate(next_steps(case), 1):
         line(f"{i}. {step}", base, "", "L", 0.5)

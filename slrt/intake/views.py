@@ -48,7 +48,7 @@ from slrt.intake.forms import FindForm, IntakeForm, SearchForm
 from slrt.privacy.consent import consent_withdrawn
 from slrt.privacy.consent_text import CURRENT_VERSION, purpose_text
 from slrt.referrals.access import sees_people
-from slrt.referrals.models import Referral
+from slrt.referrals.models import Referral, ReferralStatus
 
 bp = Blueprint("intake", __name__)
 # Session key of a search by NIK or phone number (never kept in the URL).
@@ -466,7 +466,26 @@ def receipt(case_id: int) -> Any:
         status_url=url,
         qr_svg=receipts.qr_svg(url),
         next_steps=receipts.next_steps(case),
+        referrals=_receipt_referrals(case),
+        received=receipts.received_text(case),
     )
+
+
+def _receipt_referrals(case: m.Case) -> list[receipts.ReferralLine]:
+    """The referrals made for the case, as its reprinted receipt lists them: sent or on their
+    way (drafts are not promises yet, cancelled ones were withdrawn)."""
+    rows = db.session.scalars(
+        sa.select(Referral)
+        .where(
+            Referral.case_id == case.id,
+            Referral.status.not_in((ReferralStatus.DRAFT, ReferralStatus.CANCELLED)),
+        )
+        .order_by(Referral.id)
+    ).all()
+    return [
+        receipts.ReferralLine(r.service.name, r.agency.name if r.agency else None, r.status_label)
+        for r in rows
+    ]
 
 
 @bp.route("/cases/<int:case_id>/receipt.pdf")
@@ -477,7 +496,8 @@ def receipt_pdf(case_id: int) -> Any:
     if size not in receipts.SIZES:
         abort(400)
     audit("case.receipt_pdf", case, detail={"size": size})
-    pdf = receipts.receipt_pdf(case, size)
+    officer = case.created_by.name if case.created_by else None
+    pdf = receipts.receipt_pdf(case, size, referrals=_receipt_referrals(case), officer=officer)
     name = f"tanda-terima-{case.tracking_code}-{size}.pdf"
     return Response(
         pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}

@@ -33,6 +33,7 @@ from slrt.intake import models as m
 from slrt.public import guard, services
 from slrt.public.forms import ReportForm, SurveyForm
 from slrt.public.labels import public_label
+from slrt.referrals import verification
 from slrt.regions import services as regions
 from slrt.regions.models import LEVEL_VILLAGE
 
@@ -54,7 +55,10 @@ def _not_found_text() -> str:
 
 def _no_lookup() -> bool:
     # Opening the empty form is not a lookup and must never be limited.
-    return request.endpoint == "public.status" and not (request.args.get("code") or "").strip()
+    return (
+        request.endpoint in ("public.status", "public.verify_form")
+        and not (request.args.get("code") or "").strip()
+    )
 
 
 # One budget per IP address for every kind of lookup (page, JSON, survey), so switching between
@@ -92,6 +96,39 @@ def status() -> Any:
                 text = tracking.display(result.code)
     survey_form = SurveyForm(code=result.code) if result and result.survey_open else None
     return _render_status(text, result, problem, survey_form), code
+
+
+@bp.route("/verifikasi")
+@status_limit
+def verify_form() -> Any:
+    """The verification form: a code typed from a letter whose QR cannot be scanned."""
+    text = (request.args.get("code") or "").strip()[:40]
+    if text:
+        return verify_letter(text)
+    return render_template("public/verify.html", text="", result=None, problem=None)
+
+
+@bp.route("/verifikasi/<code>")
+@status_limit
+def verify_letter(code: str) -> Any:
+    """Is this referral letter genuine? What the letter's QR opens: number, date, office,
+    service, agency, current status and the PDF's digest, never the citizen."""
+    text = code.strip()[:40]
+    result, problem, status = None, None, 200
+    try:
+        result = verification.verify(text)
+    except tracking.InvalidCode:
+        problem, status = (
+            _("Kode verifikasi tidak valid. Periksa kembali kode yang tercetak di kaki surat."),
+            400,
+        )
+    else:
+        if result is None:
+            problem, status = (
+                _("Surat dengan kode ini tidak terdaftar. Surat yang Anda pegang mungkin tidak asli."),
+                404,
+            )
+    return render_template("public/verify.html", text=text, result=result, problem=problem), status
 
 
 def _render_status(text: str, result: Any, problem: str | None, survey_form: Any) -> str:

@@ -221,6 +221,30 @@ class LetterCounter(Model):
     last: Mapped[int] = mapped_column(default=0)
 
 
+class IssuedLetter(Model):
+    """A referral letter as it was first printed: the PDF, its SHA-256 digest and the
+    unguessable code its QR carries to the public verification page (/verifikasi/<code>), so
+    an agency can tell a genuine letter from a forged or altered one. One per letter number: a
+    referral sent again to another agency gets a new number and a new letter."""
+
+    __tablename__ = "issued_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(sa.ForeignKey("referrals.id"), index=True)
+    number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    code: Mapped[str] = mapped_column(sa.String(12), unique=True)  # a tracking-style code
+    # The addressee as printed: a referral sent on to another agency gets a new letter.
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"))
+    dated: Mapped[date | None]  # the date printed, on the office's own clock
+    hides_reporter: Mapped[bool] = mapped_column(default=False)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    referral = relationship(Referral)
+    agency = relationship("Agency")
+
+
 class BreachKind(enum.StrEnum):
     RESPOND = "respond"
     RESOLVE = "resolve"

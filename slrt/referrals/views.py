@@ -233,9 +233,13 @@ def letter(referral_id: int) -> Any:
     if not referral.letter_number:
         abort(404)
     from slrt.referrals.letter import render_letter
+    from slrt.referrals.verification import issue
 
+    issued = issue(referral)
     hide = referral.case.anonymous or not can_see_personal_data(current_user, referral)
-    pdf = render_letter(referral, hide_reporter=hide)
+    # The kept copy when the reader may see what it shows; otherwise a copy drawn for this reader
+    # (its digest differs from the kept one, which the verification page names).
+    pdf = issued.pdf if hide == issued.hides_reporter else render_letter(referral, hide, code=issued.code)
     audit("referral.letter", referral)
     name = referral.letter_number.replace("/", "-")
     return Response(

@@ -15,11 +15,13 @@ from flask_login import current_user, login_required
 
 from slrt.core.access import in_scope_region, region_clause
 from slrt.core.audit import audit
-from slrt.core.db import streamed
+from slrt.core.db import streamed, utcnow
 from slrt.core.permissions import Permission, has, requires
+from slrt.core.timezones import local_moment
 from slrt.core.web import page_number
 from slrt.core.workdays import local_today
 from slrt.extensions import db
+from slrt.referrals import register as registers
 from slrt.regions.models import Region
 from slrt.regions.services import region_path
 from slrt.reports import charts, exports, lists
@@ -391,3 +393,65 @@ def monthly_file(fmt: str) -> Any:
         ]
     )
     return _xlsx_response(spooled, name)
+
+
+# -- the desk's daily register (buku register harian) ---------------------------------------
+
+REGISTER_FORMATS = ("pdf", "xlsx")
+
+
+def _register_day() -> tuple[Any, date]:
+    """The signed-in officer's office and the day asked for (today on the office's clock)."""
+    office = current_user.office
+    if office is None:
+        abort(404)
+    text = request.args.get("day")
+    if not text:
+        return office, local_moment(utcnow(), office.region_code).date()
+    try:
+        return office, date.fromisoformat(text)
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/register")
+@requires(Permission.SEE_PERSONAL_DATA)
+def register() -> Any:
+    office, day = _register_day()
+    rows = registers.register_rows(office, day)
+    return render_template(
+        "reports/register.html",
+        office=office,
+        day=day,
+        rows=rows,
+        header=registers.header(),
+        previous=day - timedelta(days=1),
+        following=day + timedelta(days=1),
+    )
+
+
+@bp.route("/register.<fmt>")
+@requires(Permission.SEE_PERSONAL_DATA)
+def register_file(fmt: str) -> Any:
+    if fmt not in REGISTER_FORMATS:
+        abort(404)
+    office, day = _register_day()
+    rows = registers.register_rows(office, day)
+    audit(
+        "report.export",
+        office,
+        detail={"list": "register", "format": fmt, "day": str(day), "rows": len(rows), "personal": True},
+    )
+    name = f"register-{office.code}-{day.isoformat()}"
+    if fmt == "xlsx":
+        spooled = exports.xlsx_file(
+            registers.header(),
+            [registers.as_cells(r) for r in rows],
+            str(registers.title(office, day)),
+            widths=(5, 7, 24, 36, 28, 30, 36),
+        )
+        return _xlsx_response(spooled, name)
+    pdf = registers.register_pdf(office, day, rows, current_user.name, current_user.position)
+    return Response(
+        pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'}
+    )
