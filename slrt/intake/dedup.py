@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
 import jellyfish
 import sqlalchemy as sa
@@ -305,7 +305,9 @@ def merge(survivor: m.Person, merged: m.Person, user: User, score: float | None 
         raise ValueError("these records cannot be merged")
     moved: dict[str, list[int]] = {}
     for table, column in person_references():
-        ids = list(db.session.scalars(sa.select(table.c.id).where(column == merged.id).order_by(table.c.id)))
+        ids: list[int] = list(
+            db.session.scalars(sa.select(table.c.id).where(column == merged.id).order_by(table.c.id))
+        )
         if ids:
             db.session.execute(
                 sa.update(table)
@@ -313,7 +315,7 @@ def merge(survivor: m.Person, merged: m.Person, user: User, score: float | None 
                 .values({column.name: survivor.id, **_unchanged_stamp(table)})
             )
             moved[f"{table.name}.{column.name}"] = ids
-    trail = m.RecordChange.__table__
+    trail = cast(sa.Table, m.RecordChange.__table__)
     ids = list(
         db.session.scalars(
             sa.select(trail.c.id).where(trail.c.object_type == "person", trail.c.object_id == merged.id)
@@ -322,7 +324,7 @@ def merge(survivor: m.Person, merged: m.Person, user: User, score: float | None 
     if ids:
         db.session.execute(sa.update(trail).where(trail.c.id.in_(ids)).values(object_id=survivor.id))
         moved["record_changes.object_id"] = ids
-    persons = m.Person.__table__
+    persons = cast(sa.Table, m.Person.__table__)
     # Core, not the ORM: the merged row's updated_at stays as it was, so the undo is exact.
     db.session.execute(
         sa.update(persons)
@@ -352,7 +354,7 @@ def undo(record: m.PersonMerge, user: User) -> None:
             .where(table.c.id.in_(ids))
             .values({column: record.merged_id, **_unchanged_stamp(table)})
         )
-    persons = m.Person.__table__
+    persons = cast(sa.Table, m.Person.__table__)
     db.session.execute(
         sa.update(persons)
         .where(persons.c.id == record.merged_id)

@@ -10,8 +10,10 @@ province), and households without RT or RW. Reads only.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -54,7 +56,11 @@ class VillageQuality:
 class Report:
     villages: list[VillageQuality]
     total: VillageQuality
-    todo: dict[str, list] = field(default_factory=dict)  # kind -> records (or pairs) to fix
+    todo: dict[str, Sequence[Any]] = field(default_factory=dict)  # kind -> records (or pairs) to fix
+
+
+def _rows(stmt: sa.Select) -> list[Any]:
+    return list(db.session.execute(stmt))
 
 
 def report(user: User, today: date) -> Report:
@@ -69,21 +75,21 @@ def report(user: User, today: date) -> Report:
         return rows[code]
 
     persons = live_persons(user).where(m.Person.anonymised_at.is_(None)).subquery()
-    for code, reason, count in db.session.execute(
+    for code, reason, count in _rows(
         sa.select(persons.c.village_code, persons.c.nik_missing_reason, sa.func.count())
         .where(persons.c.nik_hash.is_(None))
         .group_by(persons.c.village_code, persons.c.nik_missing_reason)
     ):
-        row(code).no_nik[reason.value if reason else ""] += count
+        row(code).no_nik[getattr(reason, "value", reason or "")] += count
     cutoff = today - max_age()
     households = visible(m.Household, user).subquery()
-    for code, count in db.session.execute(
+    for code, count in _rows(
         sa.select(households.c.village_code, sa.func.count())
         .where(households.c.dtsen_checked_on < cutoff)
         .group_by(households.c.village_code)
     ):
         row(code).stale_dtsen = count
-    for code, count in db.session.execute(
+    for code, count in _rows(
         sa.select(households.c.village_code, sa.func.count())
         .where(sa.or_(households.c.rt.is_(None), households.c.rw.is_(None)))
         .group_by(households.c.village_code)
@@ -99,9 +105,13 @@ def report(user: User, today: date) -> Report:
     pairs = dedup.scan(user.scope_region_code or "") if user.scope_region_code else []
     ids = {p.person_a for p in pairs} | {p.person_b for p in pairs}
     paired = {p.id: p for p in db.session.scalars(visible(m.Person, user).where(m.Person.id.in_(ids)))}
-    pairs = [p for p in pairs if p.person_a in paired and p.person_b in paired]
-    for pair in pairs:
-        row(paired[pair.person_a].village_code).duplicates += 1
+    found = [
+        (paired[p.person_a], paired[p.person_b], p)
+        for p in pairs
+        if p.person_a in paired and p.person_b in paired
+    ]
+    for first, _second, _pair in found:
+        row(first.village_code).duplicates += 1
     names = dict(db.session.execute(sa.select(Region.code, Region.name).where(Region.code.in_(rows))).all())
     villages = sorted(rows.values(), key=lambda v: v.code)
     total = VillageQuality("", "")
@@ -121,7 +131,7 @@ def report(user: User, today: date) -> Report:
             .order_by(m.Household.dtsen_checked_on, m.Household.id)
             .limit(TODO_LIMIT)
         ).all(),
-        "duplicates": [(paired[p.person_a], paired[p.person_b], p) for p in pairs[:TODO_LIMIT]],
+        "duplicates": found[:TODO_LIMIT],
         "bad_nik": bad[:TODO_LIMIT],
         "no_rt_rw": db.session.scalars(
             visible(m.Household, user)

@@ -44,7 +44,9 @@ def name_clause(text: str) -> sa.ColumnElement[bool]:
     spelling key (Soekarni/Sukarni, Hj. ...), the same sound key, or a similar key (Sumarny)."""
     key = names.name_key(text)
     sound = names.name_phonetic(text)
-    clauses = [m.Person.name_search.like(f"%{_like_escape(normalize_name(text))}%", escape="\\")]
+    clauses: list[sa.ColumnElement[bool]] = [
+        m.Person.name_search.like(f"%{_like_escape(normalize_name(text))}%", escape="\\")
+    ]
     if key:
         clauses.append(m.Person.name_key.like(f"%{_like_escape(key)}%", escape="\\"))
         if db.session.get_bind().dialect.name == "postgresql":

@@ -113,7 +113,8 @@ def count_words(n: int) -> str:
 def documents(referral: Referral) -> tuple[list[str], list[str]]:
     """The service's required documents the desk holds (scanned on the case) and those missing."""
     kinds = {a.kind for a in referral.case.attachments}
-    held, missing = [], []
+    held: list[str] = []
+    missing: list[str] = []
     for name in referral.service.required_documents or []:
         kind = DOCUMENT_KINDS.get(name.strip().upper())
         (held if kind is not None and kind in kinds else missing).append(name)
