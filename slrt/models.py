@@ -4,6 +4,7 @@ from slrt.accounts.models import ApiToken, User  # noqa: F401
 from slrt.core.audit import AuditEvent  # noqa: F401
 from slrt.core.workdays import LocalHoliday  # noqa: F401
 from slrt.directory.models import Agency, NeedCategory, Office, Service  # noqa: F401
+from slrt.dtsen.models import DtsenConflict  # noqa: F401
 from slrt.intake.models import (  # noqa: F401
     Attachment,
     Case,

@@ -139,6 +139,13 @@ EXPECT: dict[str, Expect] = {
     "dedup.merge_detail": staff(C, S),
     "dedup.undo": staff(C, S),
     "dedup.data_quality": staff(D, C, S),
+    # DTSEN import conflicts, decided by a coordinator or the SLRT; proposals out hold full NIKs
+    "dtsen.conflict_list": staff(C, S),
+    "dtsen.conflict_detail": staff(C, S),
+    "dtsen.conflict_apply": staff(C, S),
+    "dtsen.conflict_dismiss": staff(C, S),
+    "dtsen_proposals.page": staff(D, C, S),
+    "dtsen_proposals.download": staff(D, C, S),
     # facts: correcting persons and households, DTSEN checks (the desk roles that register cases)
     "facts.person_edit": staff(D, C, S),
     "facts.household_edit": staff(D, C, S),
@@ -307,7 +314,34 @@ ARG_OVERRIDES = {
     "dedup.merge": lambda world: {"other_id": 1},
     "dedup.distinct": lambda world: {"other_id": 1},
     "dedup.undo": lambda world: {"merge_id": 1},
+    "dtsen.conflict_detail": lambda world: {"conflict_id": _conflict_in_village_a(world)},
+    "dtsen.conflict_apply": lambda world: {"conflict_id": 1},
+    "dtsen.conflict_dismiss": lambda world: {"conflict_id": 1},
 }
+
+
+def _conflict_in_village_a(world) -> int:
+    from datetime import date
+
+    from slrt.dtsen.models import ConflictKind, DtsenConflict
+    from slrt.intake.models import Sex
+
+    conflict = DtsenConflict(
+        kind=ConflictKind.NIK_HELD,
+        line=2,
+        nik="3204051705800001",
+        kk_number="3204050101200001",
+        name="Warga Lain",
+        birth_date=date(1980, 5, 17),
+        sex=Sex.MALE,
+        village_code=factories.VILLAGE_A,
+        desil=3,
+        programmes=[],
+        candidate_ids=[world.case_a.reporter_id],
+    )
+    db.session.add(conflict)
+    db.session.commit()
+    return conflict.id
 
 
 def _second_person_in_village_a() -> int:

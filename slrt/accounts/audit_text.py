@@ -88,6 +88,9 @@ ACTION_LABELS: dict[str, Any] = {
     "report.export": _l("Laporan atau daftar diunduh"),
     "dtsen.import": _l("Data DTSEN diimpor"),
     "dtsen.import.batch": _l("Satu bagian impor DTSEN"),
+    "dtsen.conflict.apply": _l("Baris DTSEN yang bermasalah diterapkan pada satu warga"),
+    "dtsen.conflict.dismiss": _l("Baris DTSEN yang bermasalah diabaikan, dengan alasan"),
+    "dtsen.proposals.export": _l("Daftar usulan DTSEN diunduh (berisi NIK)"),
     "keys.rotate": _l("Kunci enkripsi diganti"),
 }
 

@@ -9,6 +9,7 @@ STEPS = (
     "slrt.demo.directory",
     "slrt.demo.intake",
     "slrt.demo.dedup",
+    "slrt.demo.dtsen",
     "slrt.demo.referrals",
     "slrt.demo.hard_cases",
     "slrt.demo.letters",

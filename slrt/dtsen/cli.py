@@ -75,6 +75,14 @@ def import_(path: Path, rejects: Path | None, batch_size: int, no_progress: bool
             rejected=counts.rejected + counts.failed,
         )
     )
+    if counts.conflicts:
+        click.echo(
+            _(
+                "Menunggu keputusan koordinator: %(n)d baris cocok dengan lebih dari satu warga "
+                "atau NIK-nya tercatat pada warga lain (halaman Konflik impor DTSEN).",
+                n=counts.conflicts,
+            )
+        )
     if counts.rejected or counts.failed:
         click.echo(
             _(

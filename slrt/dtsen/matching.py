@@ -20,6 +20,7 @@ from slrt.core.audit import audit
 from slrt.core.crypto import nik_digest
 from slrt.core.db import utcnow
 from slrt.core.workdays import JAKARTA
+from slrt.dtsen import conflicts
 from slrt.dtsen.rows import DtsenRow
 from slrt.extensions import db
 from slrt.intake import models as m
@@ -56,6 +57,7 @@ class Counts:
     households_inserted: int = 0
     households_updated: int = 0
     households_unchanged: int = 0
+    conflicts: int = 0  # rows sent to the review queue (slrt.dtsen.conflicts)
     failed_batches: list[tuple[int, int, str]] = field(default_factory=list)  # first line, last, error
     seconds: float = 0.0
 
@@ -67,6 +69,7 @@ class Counts:
             "households_inserted",
             "households_updated",
             "households_unchanged",
+            "conflicts",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -92,6 +95,7 @@ class Counts:
             "households_inserted": self.households_inserted,
             "households_updated": self.households_updated,
             "households_unchanged": self.households_unchanged,
+            "conflicts": self.conflicts,
             "seconds": round(self.seconds, 2),
         }
 
@@ -225,8 +229,12 @@ def _change(object_type: str, object_id: int, name: str, old: Any, new: Any, now
     }
 
 
-def import_batch(rows: list[DtsenRow], now: datetime | None = None) -> Counts:
+def import_batch(rows: list[DtsenRow], now: datetime | None = None, check_conflicts: bool = True) -> Counts:
     """Upserts the households and persons of `rows` (all valid), writing only what differs.
+
+    A row fitting several persons, or whose NIK another person holds, is not applied: it goes
+    to the review queue (slrt.dtsen.conflicts). Applying a reviewed row passes
+    `check_conflicts=False`: the coordinator has decided.
 
     Bulk statements only: one prefetch per key, executemany inserts and updates by primary key,
     and one RecordChange per changed field (the same trail the desk's edits leave). Only
@@ -303,9 +311,14 @@ def import_batch(rows: list[DtsenRow], now: datetime | None = None) -> Counts:
         db.session.execute(sa.update(m.Household), household_updates)
 
     persons = _existing_by_nik(row.nik for row in rows)
+    held = conflicts.find(rows, persons) if check_conflicts else {}
+    if held:
+        counts.conflicts += conflicts.queue(rows, held)
     new_persons: list[dict] = []
     person_updates: list[dict] = []
     for row in rows:
+        if row.line in held:
+            continue
         household_id = households[row.kk].id
         known = persons.get(row.nik)
         if known is None:
@@ -366,13 +379,17 @@ def import_batch(rows: list[DtsenRow], now: datetime | None = None) -> Counts:
         db.session.execute(sa.update(m.Person), person_updates)
     if changes:
         db.session.execute(sa.insert(m.RecordChange), changes)
-    if counts.changed:
+    if counts.changed or counts.conflicts:
         audit(
             "dtsen.import.batch",
             detail={
                 "first_line": rows[0].line,
                 "last_line": rows[-1].line,
-                **{k: v for k, v in counts.as_dict().items() if k.startswith(("persons_", "households_"))},
+                **{
+                    k: v
+                    for k, v in counts.as_dict().items()
+                    if k.startswith(("persons_", "households_", "conflicts"))
+                },
             },
         )
     db.session.flush()

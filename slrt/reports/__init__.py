@@ -8,10 +8,13 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from flask_babel import format_decimal, format_number, format_percent
 
-    from slrt.reports import cli, tally, views
+    from slrt.dtsen.cli import dtsen_cli
+    from slrt.reports import cli, dtsen_proposals, tally, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(dtsen_proposals.bp)
     app.cli.add_command(cli.reports_cli)
+    dtsen_cli.add_command(dtsen_proposals.proposals_command)  # `flask dtsen proposals`
     tally.track_changes()
 
     @app.template_filter("report_num")
