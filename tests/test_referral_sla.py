@@ -38,7 +38,9 @@ def test_deadline_status_on_track_at_risk_overdue(world):
     transition(referral, "sent", world.users["desk_a"], today=MON)
     assert referral.respond_due == date(2026, 11, 5)
     assert deadline_status(referral, MON) is DeadlineStatus.ON_TRACK
-    assert deadline_status(referral, date(2026, 11, 4)) is DeadlineStatus.ON_TRACK  # 1 of 3 left
+    # At risk once at most 2 working days remain (issue 17: due tomorrow is not "on track").
+    assert deadline_status(referral, date(2026, 11, 3)) is DeadlineStatus.AT_RISK  # 2 of 3 left
+    assert deadline_status(referral, date(2026, 11, 4)) is DeadlineStatus.AT_RISK  # 1 of 3 left
     assert deadline_status(referral, date(2026, 11, 5)) is DeadlineStatus.AT_RISK  # under 25% left
     assert deadline_status(referral, date(2026, 11, 6)) is DeadlineStatus.OVERDUE
     transition(referral, "accepted", world.users["agency"], today=MON)

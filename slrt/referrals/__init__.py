@@ -13,7 +13,7 @@ def init_app(app):
     from slrt.core.web import add_labels
     from slrt.extensions import csrf
     from slrt.referrals import access, api, cli, followup, home, queries, views  # noqa: F401 - access registers scope rules
-    from slrt.referrals.deadlines import deadline_of, deadline_status
+    from slrt.referrals.deadlines import deadline_of, deadline_status, deadline_words
     from slrt.referrals.models import (
         BREACH_KIND_LABELS,
         DEADLINE_LABELS,
@@ -41,7 +41,12 @@ def init_app(app):
         if status is None:
             return None
         due, _risk = deadline_of(referral)
-        return {"status": status.value, "label": str(DEADLINE_LABELS[status]), "due": due}
+        return {
+            "status": status.value,
+            "label": str(DEADLINE_LABELS[status]),
+            "due": due,
+            "words": deadline_words(referral),
+        }
 
     def referral_actions(referral: Referral) -> list:
         from flask_login import current_user

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from slrt.accounts.models import User
 from slrt.accounts.services import ValidationFailed
@@ -19,7 +19,7 @@ from slrt.core.access import get_or_404, in_scope_region, visible
 from slrt.core.audit import audit
 from slrt.core.permissions import Permission, has, requires
 from slrt.core.transaction import discard
-from slrt.core.web import is_safe_next, page_number
+from slrt.core.web import carries_number, held, hold, is_safe_next, page_number
 from slrt.core.workdays import LocalHoliday, local_today
 from slrt.directory.models import Agency
 from slrt.extensions import db
@@ -246,9 +246,10 @@ def letter(referral_id: int) -> Any:
 
 
 def _list_options(query: sa.Select) -> sa.Select:
-    # Everything a row shows, loaded in a fixed number of statements whatever the page size.
+    # Everything a row shows, loaded in a fixed number of statements whatever the page size; the
+    # case and its reporter (one each per referral) joined into the page's own statement.
     return query.options(
-        selectinload(Referral.case).selectinload(Case.reporter),
+        joinedload(Referral.case).joinedload(Case.reporter),
         selectinload(Referral.need),
     )
 
@@ -279,10 +280,45 @@ def approvals() -> Any:
     )
 
 
+INBOX_SEARCH = "held_inbox_search"
+
+
+def inbox_search(query: sa.Select, text: str) -> sa.Select:
+    """The inbox search box: a tracking code, a letter number or part of the citizen's name (the
+    name only where the user sees people and the case is not anonymous to them)."""
+    from slrt.core import tracking
+    from slrt.intake import models as m
+    from slrt.intake.search import MIN_NAME_SEARCH, _like_escape, name_clause
+
+    q = text.strip()
+    if tracking.is_valid(q):
+        cases = sa.select(Case.id).where(Case.tracking_code == tracking.normalize(q))
+        return query.where(Referral.case_id.in_(cases))
+    letter = Referral.letter_number.ilike(f"%{_like_escape(q)}%", escape="\\")
+    if not sees_people(current_user) or len(m.normalize_name(q)) < MIN_NAME_SEARCH:
+        return query.where(letter)
+    # The person the referral concerns, or the case's reporter (the name each row shows).
+    named = sa.select(m.Person.id).where(name_clause(q))
+    reported = sa.select(Case.id).where(Case.reporter_id.in_(named))
+    by_name = sa.or_(Referral.person_id.in_(named), Referral.case_id.in_(reported))
+    if not has(current_user, Permission.SEE_WHOLE_CASE):  # an anonymous reporter is not found by name
+        anonymous = sa.select(Case.id).where(Case.anonymous.is_(True))
+        by_name = sa.and_(by_name, Referral.case_id.not_in(anonymous))
+    return query.where(sa.or_(letter, by_name))
+
+
 @bp.route("/referrals/inbox")
 @requires(Permission.RECEIVE_REFERRALS)
 def inbox() -> Any:
-    today = local_today()
+    today = queries.user_today(current_user)
+    q = (request.args.get("q") or "").strip()
+    if carries_number(q):
+        # As the desk search: a personal number never stays in the URL (browser history).
+        hold(INBOX_SEARCH, q)
+        args = {k: v for k, v in request.args.items() if k != "q"}
+        return redirect(url_for("referrals.inbox", held=1, **args))
+    if request.args.get("held") and not q:
+        q = held(INBOX_SEARCH, "")
     status = request.args.get("status", "open")
     deadline = request.args.get("deadline", "")
     urgent = request.args.get("urgent") == "1"
@@ -297,7 +333,9 @@ def inbox() -> Any:
         query = query.where(deadlines.overdue_clause(today))
     elif deadline == "at_risk":
         query = query.where(deadlines.at_risk_clause(today))
-    query = query.order_by(Referral.urgent.desc(), Referral.updated_at.desc(), Referral.id.desc())
+    if len(q) >= 2:
+        query = inbox_search(query, q)
+    query = deadlines.order_by_deadline(query, today)
     rows, total, page = _page(query)
     counts = inbox_counts(current_user)
     return render_template(
@@ -307,7 +345,7 @@ def inbox() -> Any:
         page=page,
         per_page=PER_PAGE,
         counts=counts,
-        filters={"status": status, "deadline": deadline, "urgent": urgent},
+        filters={"status": status, "deadline": deadline, "urgent": urgent, "q": q},
         statuses=[(s.value, REFERRAL_STATUS_LABELS[s]) for s in INBOX_STATUSES],
     )
 
@@ -315,7 +353,7 @@ def inbox() -> Any:
 @bp.route("/referrals/overdue")
 @requires(Permission.SEE_REPORTS)
 def overdue() -> Any:
-    today = local_today()
+    today = queries.user_today(current_user)
     query = (
         visible(Referral)
         .where(deadlines.overdue_clause(today))

@@ -1,0 +1,119 @@
+"""The agency loop (issue 17): 'today' in the office's own time zone, deadlines in working days on
+every list, at risk two working days ahead, overdue first, the inbox search; reminders and
+escalation (each once, received on loopback SMTP); bulk approval and bulk submission."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from slrt.core.workdays import calendar_for, local_today, zone_name
+from slrt.extensions import db
+from slrt.referrals.deadlines import deadline_status, deadline_words, risk_from
+from slrt.referrals.models import DeadlineStatus
+from slrt.referrals.models import ReferralStatus as S
+from tests.factories import VILLAGE_A
+from tests.referral_factories import referral_in
+
+
+def test_today_is_the_office_own_day_wib_wita_wit():
+    late_evening_utc = datetime(2026, 12, 1, 16, 30, tzinfo=UTC)  # 23.30 WIB, 00.30 WITA
+    assert local_today("32.04.05.2001", late_evening_utc) == date(2026, 12, 1)
+    assert local_today("51.71", late_evening_utc) == date(2026, 12, 2)  # Denpasar
+    assert local_today("91.71", late_evening_utc) == date(2026, 12, 2)  # Jayapura
+    assert local_today(None, datetime(2026, 12, 1, 23, 30, tzinfo=UTC)) == date(2026, 12, 2)
+    assert [zone_name(c) for c in ("32.04", "51", "73.71", "81", "96")] == [
+        "WIB",
+        "WITA",
+        "WITA",
+        "WIT",
+        "WIT",
+    ]
+
+
+def _due_in(world, working_days: int, status: S = S.SENT):
+    """A referral whose running clock is due `working_days` working days from the office's today
+    (negative: that many working days overdue)."""
+    cal = calendar_for(VILLAGE_A)
+    today = local_today(VILLAGE_A)
+    referral = referral_in(world, status)
+    if working_days >= 0:
+        due = cal.add(today, working_days)
+    else:
+        due = today
+        while cal.between(due, today) < -working_days:
+            due -= timedelta(days=1)
+    start = due - timedelta(days=30)
+    if status is S.SENT:
+        referral.respond_due, referral.respond_risk_from = due, risk_from(cal, start, due)
+    else:
+        referral.resolve_due, referral.resolve_risk_from = due, risk_from(cal, start, due)
+    db.session.flush()
+    return referral
+
+
+def test_due_tomorrow_is_at_risk_not_on_track(world, app):
+    with app.test_request_context():
+        tomorrow = _due_in(world, 1)
+        later = _due_in(world, 10)
+        assert deadline_status(tomorrow) is DeadlineStatus.AT_RISK
+        assert deadline_status(later) is DeadlineStatus.ON_TRACK
+        assert deadline_words(tomorrow).startswith("sisa 1 hari kerja · batas ")
+
+
+def test_at_risk_days_are_configurable(world, app):
+    app.config["AT_RISK_WORKING_DAYS"] = 5
+    try:
+        cal = calendar_for(VILLAGE_A)
+        mon = date(2026, 11, 2)
+        due = cal.add(mon, 20)
+        assert cal.between(risk_from(cal, mon, due), due) == 5
+    finally:
+        app.config["AT_RISK_WORKING_DAYS"] = 2
+
+
+def test_inbox_counts_at_risk_says_working_days_and_sorts_overdue_first(world, client, auth):
+    on_track = _due_in(world, 10)
+    tomorrow = _due_in(world, 1)
+    late = _due_in(world, -4)
+    db.session.commit()
+    auth.login("dinsos")
+    html = client.get("/referrals/inbox").get_data(as_text=True)
+    assert "terlambat 4 hari kerja · batas" in html
+    assert "sisa 1 hari kerja · batas" in html and "sisa 10 hari kerja" in html
+    # Overdue first, then by due date.
+    rows = [html.index(f'/referrals/{r.id}"') for r in (late, tomorrow, on_track)]
+    assert rows == sorted(rows)
+    stats = html.split('class="stats"')[1].split("</div>")[0]
+    at_risk = stats.split("Hampir jatuh tempo")[0].rsplit('stat-num">', 1)[1].split("<")[0]
+    assert at_risk == "1"
+    detail = client.get(f"/referrals/{tomorrow.id}").get_data(as_text=True)
+    assert "Hampir jatuh tempo" in detail and "sisa 1 hari kerja" in detail
+
+
+def test_inbox_searches_by_letter_number_tracking_code_and_name(world, client, auth):
+    from slrt.core import tracking
+
+    mine = referral_in(world, S.SENT)
+    other = referral_in(world, S.SENT, case=world.case_b) if world.case_b.village_code == VILLAGE_A else None
+    db.session.commit()
+    auth.login("dinsos")
+    by_letter = client.get("/referrals/inbox", query_string={"q": mine.letter_number}).get_data(as_text=True)
+    assert f'/referrals/{mine.id}"' in by_letter and "1 rujukan" in by_letter
+    code = tracking.display(world.case_a.tracking_code)
+    by_code = client.get("/referrals/inbox", query_string={"q": code}).get_data(as_text=True)
+    assert f'/referrals/{mine.id}"' in by_code
+    if other is not None:
+        assert f'/referrals/{other.id}"' not in by_code
+    name = world.case_a.reporter.name.split()[0]
+    by_name = client.get("/referrals/inbox", query_string={"q": name}).get_data(as_text=True)
+    assert f'/referrals/{mine.id}"' in by_name
+    nothing = client.get("/referrals/inbox", query_string={"q": "zzqx"}).get_data(as_text=True)
+    assert "0 rujukan" in nothing
+
+
+def test_inbox_search_by_personal_number_leaves_the_url(world, client, auth):
+    auth.login("dinsos")
+    response = client.get("/referrals/inbox", query_string={"q": "3204051234560001"})
+    assert response.status_code == 302
+    assert "3204051234560001" not in response.headers["Location"]
+    assert "held=1" in response.headers["Location"]
