@@ -117,3 +117,99 @@ def test_inbox_search_by_personal_number_leaves_the_url(world, client, auth):
     assert response.status_code == 302
     assert "3204051234560001" not in response.headers["Location"]
     assert "held=1" in response.headers["Location"]
+
+
+# --- reminders and escalation ---------------------------------------------------------------
+
+import sqlalchemy as sa  # noqa: E402
+
+from slrt.notifications.models import Notification, NotificationChannel  # noqa: E402
+from slrt.referrals.breaches import sweep  # noqa: E402
+from slrt.referrals.models import ReferralEvent  # noqa: E402
+from slrt.referrals.reminders import ReferralReminder  # noqa: E402
+from tests.test_referral_sla import smtp_server  # noqa: E402, F401 - the loopback SMTP fixture
+
+
+def _contacts(world):
+    world.users["agency"].email = "dinsos@example.go.id"
+    world.agency.phone = "+62227000001"
+    world.agency.head_name = "Kepala Dinas Sosial"
+    world.agency.head_email = "kadis@example.go.id"
+    world.agency.head_phone = "+62811000002"
+
+
+def _mail_to(received, address):
+    return [m for m in received if m["To"] == address]
+
+
+def test_sweep_reminds_once_at_risk_and_escalates_once_at_breach(world, smtp_server, runner):  # noqa: F811
+    _contacts(world)
+    at_risk = _due_in(world, 1)
+    late = _due_in(world, -3)
+    on_track = _due_in(world, 10)
+    db.session.commit()
+    for _ in range(3):  # the sweep runs every few minutes
+        sweep()
+        db.session.commit()
+    kinds = db.session.execute(sa.select(ReferralReminder.referral_id, ReferralReminder.kind)).all()
+    assert sorted((r, k.value) for r, k in kinds) == sorted(
+        [(at_risk.id, "at_risk"), (late.id, "escalation")]
+    )
+    assert on_track.id not in {r for r, _k in kinds}
+    result = runner.invoke(args=["notifications", "send"])
+    assert result.exit_code == 0
+    to_head = _mail_to(smtp_server, "kadis@example.go.id")
+    assert len(to_head) == 1 and "Eskalasi rujukan terlambat" in " ".join(to_head[0]["Subject"].split())
+    reminders_to_agency = [
+        m
+        for m in _mail_to(smtp_server, "dinsos@example.go.id")
+        if "Pengingat" in " ".join(m["Subject"].split())
+    ]
+    assert len(reminders_to_agency) == 1
+    sms = db.session.scalars(
+        sa.select(Notification.recipient).where(
+            Notification.channel == NotificationChannel.SMS,
+            Notification.template.in_(("referral_reminder", "referral_escalation")),
+        )
+    ).all()
+    assert sorted(sms) == ["+62227000001", "+62811000002"]
+    trail = db.session.scalars(
+        sa.select(ReferralEvent.note).where(ReferralEvent.referral_id == late.id)
+    ).all()
+    assert any("Eskalasi ke pimpinan lembaga" in (n or "") for n in trail)
+
+
+def test_no_escalation_when_switched_off(world, app):
+    _contacts(world)
+    late = _due_in(world, -3)
+    db.session.commit()
+    app.config["ESCALATE_TO_AGENCY_HEAD"] = False
+    try:
+        sweep()
+    finally:
+        app.config["ESCALATE_TO_AGENCY_HEAD"] = True
+    assert not db.session.scalars(
+        sa.select(ReferralReminder).where(ReferralReminder.referral_id == late.id)
+    ).all()
+
+
+def test_slrt_sends_a_reminder_from_the_overdue_list(world, client, auth, smtp_server, runner):  # noqa: F811
+    _contacts(world)
+    late = _due_in(world, -2)
+    db.session.commit()
+    auth.login("slrt.bdg")
+    page = client.get("/referrals/overdue").get_data(as_text=True)
+    assert "Kirim pengingat" in page and "terlambat 2 hari kerja" in page
+    response = auth.post(
+        f"/referrals/{late.id}/remind",
+        {"version": late.version, "next": "/referrals/overdue"},
+        page="/referrals/overdue",
+    )
+    assert response.status_code == 302
+    assert runner.invoke(args=["notifications", "send"]).exit_code == 0
+    assert len(_mail_to(smtp_server, "dinsos@example.go.id")) == 1
+    detail = client.get(f"/referrals/{late.id}").get_data(as_text=True)
+    assert "Pengingat dikirim ke lembaga: dinsos@example.go.id, +62227000001." in detail
+    from slrt.core.audit import AuditEvent
+
+    assert db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "referral.remind"))

@@ -143,6 +143,7 @@ EXPECT: dict[str, Expect] = {
     "referrals.approvals": staff(C, S, R, N),
     "referrals.inbox": staff(A),
     "referrals.overdue": staff(D, C, S, R, N),
+    "referrals.remind": staff(D, C, S, R, N),  # a reminder to the agency, from the overdue list
     "referrals.holidays": staff(R, N),
     "referrals.holiday_delete": staff(R, N),
     "referrals.close_need": staff(D, C, S),  # closing a need on purpose, with the reason

@@ -17,6 +17,7 @@ def init_app(app):
     from slrt.referrals.models import (
         BREACH_KIND_LABELS,
         DEADLINE_LABELS,
+        NOT_GRANTED_REASON_LABELS,
         OUTCOME_LABELS,
         REFERRAL_STATUS_LABELS,
         REJECT_REASON_LABELS,
@@ -76,5 +77,6 @@ def init_app(app):
                 "reason": REJECT_REASON_LABELS,
                 "outcome": OUTCOME_LABELS,
                 "breach": BREACH_KIND_LABELS,
+                "not_granted": NOT_GRANTED_REASON_LABELS,
             }
         }

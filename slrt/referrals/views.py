@@ -373,6 +373,26 @@ def overdue() -> Any:
     )
 
 
+@bp.route("/referrals/<int:referral_id>/remind", methods=["POST"])
+@requires(Permission.SEE_REPORTS)
+def remind(referral_id: int) -> Any:
+    """SLRT reminds the agency of one referral (the overdue list's button)."""
+    from slrt.referrals import reminders
+
+    referral = get_or_404(Referral, referral_id)
+    form = VersionForm()
+    if not form.validate() or referral.agency is None or deadlines.deadline_of(referral)[0] is None:
+        abort(400)
+    try:
+        reminder = reminders.remind(referral, current_user._get_current_object())
+    except reminders.NoContact as exc:
+        discard()
+        flash(str(exc), "error")
+    else:
+        flash(_("Pengingat dikirim ke %(to)s.", to=reminder.recipients), "success")
+    return _back(referral, form.next.data or url_for("referrals.overdue"))
+
+
 @bp.route("/admin/holidays", methods=["GET", "POST"])
 @requires(Permission.MANAGE_HOLIDAYS)
 def holidays() -> Any:
