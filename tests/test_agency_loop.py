@@ -213,3 +213,45 @@ def test_slrt_sends_a_reminder_from_the_overdue_list(world, client, auth, smtp_s
     from slrt.core.audit import AuditEvent
 
     assert db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "referral.remind"))
+
+
+# --- bulk ---------------------------------------------------------------------------------------
+
+from slrt.referrals.models import Referral  # noqa: E402
+
+
+def test_coordinator_approves_several_at_once_and_one_refused_says_why(world, client, auth):
+    world.office_a.requires_approval = True
+    first = referral_in(world, S.AWAITING_APPROVAL)
+    second = referral_in(world, S.AWAITING_APPROVAL)
+    no_agency = referral_in(world, S.AWAITING_APPROVAL)
+    no_agency.agency_id = None
+    db.session.commit()
+    auth.login("koor.a")
+    page = client.get("/referrals/approvals").get_data(as_text=True)
+    assert 'form="bulk-approve"' in page and "Setujui dan kirim yang dipilih" in page
+    data = {"referral": [first.id, second.id, no_agency.id]}
+    for r in (first, second, no_agency):
+        data[f"version-{r.id}"] = r.version
+    response = auth.post("/referrals/approvals/bulk", data, page="/referrals/approvals")
+    assert response.status_code == 302
+    db.session.expire_all()
+    statuses = {r.id: r.status for r in db.session.scalars(sa.select(Referral))}
+    assert statuses[first.id] is S.SENT and statuses[second.id] is S.SENT
+    assert statuses[no_agency.id] is S.AWAITING_APPROVAL
+    html = client.get("/referrals/approvals").get_data(as_text=True)
+    assert "2 rujukan disetujui dan dikirim ke lembaga." in html
+    assert f"(#{no_agency.id}) tidak diproses: Tentukan dulu lembaga penerima" in html
+    assert db.session.get(Referral, first.id).letter_number  # each went as if alone
+
+
+def test_desk_submits_all_drafts_of_a_case_at_once(world, client, auth):
+    drafts = [referral_in(world, S.DRAFT, service=code) for code in ("BPNT", "PKH")]
+    db.session.commit()
+    auth.login("desk.a")
+    case_page = client.get(f"/cases/{world.case_a.id}").get_data(as_text=True)
+    assert "Ajukan semua draf" in case_page
+    response = auth.post(f"/cases/{world.case_a.id}/send-drafts", {}, page=f"/cases/{world.case_a.id}")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [db.session.get(Referral, d.id).status for d in drafts] == [S.SENT, S.SENT]

@@ -139,6 +139,8 @@ EXPECT: dict[str, Expect] = {
     "referrals.do_transition": staff(),
     "referrals.note": staff(),
     "referrals.informed": staff(),
+    "referrals.approve_many": staff(C, S),
+    "referrals.send_drafts": staff(D, C, S),
     "referrals.letter": staff(),
     "referrals.approvals": staff(C, S, R, N),
     "referrals.inbox": staff(A),

@@ -307,6 +307,62 @@ def inbox_search(query: sa.Select, text: str) -> sa.Select:
     return query.where(sa.or_(letter, by_name))
 
 
+def _flash_bulk(result: Any, done_message: str) -> None:
+    if result.moved:
+        flash(done_message % {"n": len(result.moved)}, "success")
+    for referral, why in result.refused:
+        flash(
+            _(
+                "%(service)s (#%(id)s) tidak diproses: %(why)s",
+                service=referral.service.name,
+                id=referral.id,
+                why=why,
+            ),
+            "error",
+        )
+
+
+@bp.route("/referrals/approvals/bulk", methods=["POST"])
+@requires(Permission.APPROVE_REFERRALS)
+def approve_many() -> Any:
+    """Approves and sends the ticked referrals, each checked as if approved alone."""
+    from slrt.core.forms import EmptyForm
+    from slrt.referrals import bulk
+
+    if not EmptyForm().validate():
+        abort(400)
+    items = []
+    for raw in request.form.getlist("referral"):
+        if raw.isdecimal():
+            referral = get_or_404(Referral, int(raw))
+            version = request.form.get(f"version-{raw}", "")
+            items.append((referral, int(version) if version.isdecimal() else None))
+    if not items:
+        flash(_("Pilih dulu rujukan yang akan disetujui."), "error")
+        return redirect(url_for("referrals.approvals"))
+    result = bulk.move_each(items, "sent", current_user._get_current_object())
+    _flash_bulk(result, _("%(n)s rujukan disetujui dan dikirim ke lembaga."))
+    return redirect(url_for("referrals.approvals"))
+
+
+@bp.route("/cases/<int:case_id>/send-drafts", methods=["POST"])
+@requires(Permission.SEND_REFERRALS)
+def send_drafts(case_id: int) -> Any:
+    """Sends (or submits for approval) every draft referral of a case at once."""
+    from slrt.core.forms import EmptyForm
+    from slrt.referrals import bulk
+
+    case = get_or_404(Case, case_id)
+    if not EmptyForm().validate():
+        abort(400)
+    drafts = db.session.scalars(
+        visible(Referral).where(Referral.case_id == case.id, Referral.status == S.DRAFT).order_by(Referral.id)
+    ).all()
+    result = bulk.move_each([(r, None) for r in drafts], "sent", current_user._get_current_object())
+    _flash_bulk(result, _("%(n)s draf rujukan diajukan."))
+    return redirect(url_for("intake.case_detail", case_id=case.id) + "#referrals")
+
+
 @bp.route("/referrals/inbox")
 @requires(Permission.RECEIVE_REFERRALS)
 def inbox() -> Any:
