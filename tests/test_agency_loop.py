@@ -255,3 +255,48 @@ def test_desk_submits_all_drafts_of_a_case_at_once(world, client, auth):
     assert response.status_code == 302
     db.session.expire_all()
     assert [db.session.get(Referral, d.id).status for d in drafts] == [S.SENT, S.SENT]
+
+
+# --- what the agency needs ----------------------------------------------------------------------
+
+
+def test_agency_page_shows_contact_address_desk_note_and_reasons(world, client, auth):
+    from slrt.referrals.transitions import transition
+
+    reporter = world.case_a.reporter
+    reporter.phone = "+6281311112222"
+    referral = referral_in(world, S.DRAFT)
+    transition(referral, "sent", world.users["desk_a"], note="Warga hanya bisa ditemui sore hari.")
+    db.session.commit()
+    auth.login("dinsos")
+    html = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "+6281311112222" in html and "Warga hanya bisa ditemui sore hari." in html
+    assert "Kontak warga" in html
+    world.case_a.anonymous = True
+    db.session.commit()
+    hidden = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "+6281311112222" not in hidden and "Kontak warga" not in hidden
+
+
+def test_not_granted_needs_a_coded_reason_and_partly_delivered_exists(world):
+    import pytest
+
+    from slrt.accounts.services import ValidationFailed
+    from slrt.referrals.transitions import transition
+
+    referral = referral_in(world, S.IN_PROGRESS)
+    with pytest.raises(ValidationFailed) as refused:
+        transition(referral, "resolved", world.users["agency"], outcome="not_granted", note="Kuota habis")
+    assert "reason" in refused.value.errors
+    transition(
+        referral,
+        "resolved",
+        world.users["agency"],
+        outcome="not_granted",
+        reason="quota_full",
+        note="Kuota habis",
+    )
+    assert referral.outcome_reason == "quota_full"
+    other = referral_in(world, S.IN_PROGRESS, service="PKH")
+    transition(other, "resolved", world.users["agency"], outcome="partly_delivered")
+    assert other.outcome == "partly_delivered" and other.outcome_reason is None

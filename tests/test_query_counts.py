@@ -88,7 +88,7 @@ PAGES = [
     ("desk.a", "/", 13),  # the referral figures and lists are read once, shown twice; + Tindak lanjut
     ("desk.a", "/cases/{case_a}", 7),
     ("desk.a", "/persons/{person_a}", 7),  # + the consent records (privacy)
-    ("desk.a", "/referrals/{referral_a}", 8),
+    ("desk.a", "/referrals/{referral_a}", 7),
     ("dinsos", "/referrals/inbox", 6),
     ("koor.a", "/referrals/approvals", 4),
     ("slrt.bdg", "/referrals/overdue", 6),

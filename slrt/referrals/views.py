@@ -120,7 +120,14 @@ def _flash_problems(exc: ValidationFailed) -> None:
 @bp.route("/referrals/<int:referral_id>")
 @login_required
 def detail(referral_id: int) -> Any:
-    referral = get_or_404(Referral, referral_id)
+    from slrt.intake.models import Person
+
+    # What the agency needs on one page (issue 17): the case, its reporter and household joined.
+    referral = get_or_404(
+        Referral,
+        referral_id,
+        options=(joinedload(Referral.case).joinedload(Case.reporter).joinedload(Person.household),),
+    )
     events = db.session.scalars(
         sa.select(ReferralEvent)
         .where(ReferralEvent.referral_id == referral.id)
@@ -137,6 +144,8 @@ def detail(referral_id: int) -> Any:
         agencies=agency_choices(referral),
         show_reporter=sees_people(current_user)
         and (has(current_user, Permission.SEE_WHOLE_CASE) or not referral.case.anonymous),
+        show_contact=can_see_personal_data(current_user, referral),
+        desk_notes=[e for e in events if e.to_status in (S.SENT, S.AWAITING_APPROVAL) and e.note],
     )
 
 
