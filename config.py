@@ -68,6 +68,13 @@ class Config:
     # A DTSEN check older than this many days is shown as "perlu dicek ulang" (about 6 months:
     # DTSEN is updated through the year, and a desil may have changed since).
     DTSEN_CHECK_MAX_AGE_DAYS = int(os.environ.get("SLRT_DTSEN_CHECK_MAX_AGE_DAYS", "183"))
+    # A running deadline counts as "at risk" (Hampir jatuh tempo) when at most this many working
+    # days remain (or under a quarter of its SLA, whichever comes first).
+    AT_RISK_WORKING_DAYS = int(os.environ.get("SLRT_AT_RISK_WORKING_DAYS", "2"))
+    # The sweep's automatic notices: one reminder to the agency when a referral becomes at risk,
+    # one escalation to the agency head at breach (slrt.referrals.reminders).
+    REMIND_AT_RISK = os.environ.get("SLRT_REMIND_AT_RISK", "1") == "1"
+    ESCALATE_TO_AGENCY_HEAD = os.environ.get("SLRT_ESCALATE_TO_AGENCY_HEAD", "1") == "1"
     # Where uploaded attachments live: outside static/, served only through access checks.
     UPLOAD_DIR = os.environ.get("SLRT_UPLOAD_DIR")  # None: <instance>/uploads
     MAX_CONTENT_LENGTH = 26 * 1024 * 1024  # several 5 MB attachments in one form

@@ -19,5 +19,6 @@ from slrt.notifications.models import Notification  # noqa: F401
 from slrt.privacy.models import ConsentRecord, ErasureRequest  # noqa: F401
 from slrt.public.models import SurveyResponse  # noqa: F401
 from slrt.referrals.models import LetterCounter, Referral, ReferralBreach, ReferralEvent  # noqa: F401
+from slrt.referrals.reminders import ReferralReminder  # noqa: F401
 from slrt.regions.models import Region  # noqa: F401
 from slrt.reports.models import ReportTally, ReportVillage  # noqa: F401

@@ -160,10 +160,13 @@ EXPECT: dict[str, Expect] = {
     "referrals.do_transition": staff(),
     "referrals.note": staff(),
     "referrals.informed": staff(),
+    "referrals.approve_many": staff(C, S),
+    "referrals.send_drafts": staff(D, C, S),
     "referrals.letter": staff(),
     "referrals.approvals": staff(C, S, R, N),
     "referrals.inbox": staff(A),
     "referrals.overdue": staff(D, C, S, R, N),
+    "referrals.remind": staff(D, C, S, R, N),  # a reminder to the agency, from the overdue list
     "referrals.holidays": staff(R, N),
     "referrals.holiday_delete": staff(R, N),
     "referrals.close_need": staff(D, C, S),  # closing a need on purpose, with the reason

@@ -120,7 +120,9 @@ def test_the_desk_sees_feedback_and_records_that_the_citizen_was_told(client, au
     referral = referral_in(world, S.IN_PROGRESS)
     db.session.commit()
     auth.login("dinsos")
-    _post_transition(auth, referral, "resolved", outcome="not_granted", note="Desil 7, di luar kuota")
+    _post_transition(
+        auth, referral, "resolved", outcome="not_granted", reason="quota_full", note="Desil 7, di luar kuota"
+    )
     client.post("/logout", data={"csrf_token": auth.csrf("/")})
     auth.login("desk.a")
     home = client.get("/").get_data(as_text=True)

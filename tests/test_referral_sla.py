@@ -38,7 +38,9 @@ def test_deadline_status_on_track_at_risk_overdue(world):
     transition(referral, "sent", world.users["desk_a"], today=MON)
     assert referral.respond_due == date(2026, 11, 5)
     assert deadline_status(referral, MON) is DeadlineStatus.ON_TRACK
-    assert deadline_status(referral, date(2026, 11, 4)) is DeadlineStatus.ON_TRACK  # 1 of 3 left
+    # At risk once at most 2 working days remain (issue 17: due tomorrow is not "on track").
+    assert deadline_status(referral, date(2026, 11, 3)) is DeadlineStatus.AT_RISK  # 2 of 3 left
+    assert deadline_status(referral, date(2026, 11, 4)) is DeadlineStatus.AT_RISK  # 1 of 3 left
     assert deadline_status(referral, date(2026, 11, 5)) is DeadlineStatus.AT_RISK  # under 25% left
     assert deadline_status(referral, date(2026, 11, 6)) is DeadlineStatus.OVERDUE
     transition(referral, "accepted", world.users["agency"], today=MON)
@@ -81,8 +83,13 @@ def _overdue_world(world):
 
 
 def test_sweep_marks_breaches_and_notifies_once_even_when_run_twice(world):
-    late_answer, late_work, _on_time = _overdue_world(world)
-    first = sweep(today=local_today())
+    late_answer, late_work, on_time = _overdue_world(world)
+    today, tomorrow = local_today(), local_today() + timedelta(days=1)
+    # The on-time referral's agency is reminded once, on the day it becomes at risk (issue 17);
+    # which day that is depends on the weekday the suite runs on, so it is computed here.
+    at_risk = [deadline_status(on_time, day) is DeadlineStatus.AT_RISK for day in (today, tomorrow)]
+    first = sweep(today=today)
+    assert first.reminders == int(at_risk[0])
     assert sorted(first.referral_ids) == sorted([late_answer.id, late_work.id])
     recipients = db.session.scalars(
         sa.select(Notification.recipient).where(Notification.template == "referral_breach")
@@ -93,9 +100,11 @@ def test_sweep_marks_breaches_and_notifies_once_even_when_run_twice(world):
     kinds = dict(db.session.execute(sa.select(ReferralBreach.referral_id, ReferralBreach.kind)).all())
     assert kinds[late_answer.id] == "respond" and kinds[late_work.id] == "resolve"
 
-    second = sweep(today=local_today() + timedelta(days=1))
+    second = sweep(today=tomorrow)
     assert second.breaches == 0 and second.notifications == 0
-    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == len(recipients)
+    assert second.reminders == int(at_risk[1] and not at_risk[0])  # never twice
+    reminders = first.reminders + second.reminders
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == len(recipients) + reminders
 
 
 def test_overdue_page_lists_breaches_for_the_supervisor_and_the_sending_desk(client, auth, world):

@@ -17,7 +17,7 @@ from slrt.core.db import UTCDateTime
 from slrt.intake import names
 
 revision = "0019_dedup"
-down_revision = "0017_letters"
+down_revision = "0018_agency_loop"
 branch_labels = None
 depends_on = None
 

@@ -88,10 +88,11 @@ def can_view(user: Any, obj: Any) -> bool:
     )
 
 
-def get_or_404(model: type[M], ident: Any, user: Any | None = None) -> M:
-    """Loads one record in the user's scope; outside it, or missing, is the same 404."""
+def get_or_404(model: type[M], ident: Any, user: Any | None = None, options: tuple = ()) -> M:
+    """Loads one record in the user's scope; outside it, or missing, is the same 404. `options`:
+    loader options for what the page shows of it (joined into the same statement)."""
     user = user or current_user
-    obj = db.session.scalar(visible(model, user).where(model.id == ident))
+    obj = db.session.scalar(visible(model, user).where(model.id == ident).options(*options))
     if obj is None:
         abort(404)
     return obj

@@ -2,7 +2,8 @@
 maintained `holidays` package) and local holidays an administrator adds (LocalHoliday).
 
 The arithmetic (`WorkCalendar`) is plain Python; `calendar_for(region)` builds one with the local
-holidays that apply to a region. Deadlines are dates in Jakarta time.
+holidays that apply to a region. Deadlines are dates in the office's own time zone: WIB, WITA or
+WIT by province (`zone_for`), so a desk in Bali or Papua starts its day when its clock does.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import sqlalchemy as sa
+from flask import g, has_request_context
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slrt.core.access import in_region
@@ -21,11 +23,39 @@ from slrt.core.db import utcnow
 from slrt.extensions import Model, db
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
+MAKASSAR = ZoneInfo("Asia/Makassar")
+JAYAPURA = ZoneInfo("Asia/Jayapura")
+# Province codes (the first two digits of a region code) outside WIB (shared/DOMAIN.md, round 2).
+_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_WIT = {"81", "82", "91", "92", "93", "94", "95", "96"}
+ZONE_NAMES = {JAKARTA: "WIB", MAKASSAR: "WITA", JAYAPURA: "WIT"}
 
 
-def local_today() -> date:
-    """The desk's 'today': the date in Jakarta."""
-    return datetime.now(JAKARTA).date()
+def zone_for(region_code: str | None) -> ZoneInfo:
+    """The time zone of a region (any level) by its province; WIB when unknown or national."""
+    province = (region_code or "")[:2]
+    if province in _WITA:
+        return MAKASSAR
+    if province in _WIT:
+        return JAYAPURA
+    return JAKARTA
+
+
+def zone_name(region_code: str | None) -> str:
+    """WIB, WITA or WIT."""
+    return ZONE_NAMES[zone_for(region_code)]
+
+
+def local_now(region_code: str | None = None, now: datetime | None = None) -> datetime:
+    """The wall clock of the office in `region_code` (Jakarta's when none is given); `now` (an
+    aware instant) instead of the real clock."""
+    zone = zone_for(region_code)
+    return now.astimezone(zone) if now is not None else datetime.now(zone)
+
+
+def local_today(region_code: str | None = None, now: datetime | None = None) -> date:
+    """The desk's 'today': the date in the time zone of `region_code` (Jakarta when none)."""
+    return local_now(region_code, now).date()
 
 
 @lru_cache(maxsize=64)
@@ -87,11 +117,27 @@ class LocalHoliday(Model):
     __table_args__ = (sa.UniqueConstraint("day", "region_code", name="uq_local_holidays_day_region"),)
 
 
+def _local_holiday_rows() -> list[tuple[date, str | None]]:
+    # A list page labels every row with its working days left: read the (short) table once per
+    # request, not once per row. Outside a request (sweep, CLI, tests) always fresh.
+    if has_request_context():
+        if "slrt_local_holidays" not in g:
+            g.slrt_local_holidays = _read_local_holidays()
+        return g.slrt_local_holidays
+    return _read_local_holidays()
+
+
+def _read_local_holidays() -> list[tuple[date, str | None]]:
+    return [
+        (day, region)
+        for day, region in db.session.execute(sa.select(LocalHoliday.day, LocalHoliday.region_code))
+    ]
+
+
 def local_holidays_for(region_code: str | None) -> set[date]:
     """Local holidays that apply to a village (or any region): its own or an enclosing region's."""
-    query = sa.select(LocalHoliday.day, LocalHoliday.region_code)
     days = set()
-    for day, code in db.session.execute(query):
+    for day, code in _local_holiday_rows():
         if in_region(region_code, code):  # a holiday without a region is national
             days.add(day)
     return days

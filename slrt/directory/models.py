@@ -58,6 +58,10 @@ class Agency(Model):
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     hours: Mapped[str | None] = mapped_column(sa.String(120))
+    # Whom the SLA sweep escalates a missed deadline to (the head of the agency or unit).
+    head_name: Mapped[str | None] = mapped_column(sa.String(160))
+    head_email: Mapped[str | None] = mapped_column(sa.String(254))
+    head_phone: Mapped[str | None] = mapped_column(sa.String(32))
     # Region codes the agency serves (any level); the routing table says which service goes where.
     service_area: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)

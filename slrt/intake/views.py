@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from slrt.accounts.models import Role
@@ -510,7 +510,7 @@ def receipt_pdf(case_id: int) -> Any:
 @bp.route("/cases/<int:case_id>")
 @login_required
 def case_detail(case_id: int) -> Any:
-    case = get_or_404(m.Case, case_id)
+    case = get_or_404(m.Case, case_id, options=(joinedload(m.Case.reporter).joinedload(m.Person.household),))
     referrals = db.session.scalars(
         visible(Referral).where(Referral.case_id == case.id).order_by(Referral.id)
     ).all()

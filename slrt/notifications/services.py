@@ -56,6 +56,30 @@ def render(template: str, data: dict[str, Any]) -> Message:
                 url=d.get("url"),
             ),
         )
+    if template in ("referral_reminder", "referral_escalation"):
+        subject = (
+            _(
+                "Eskalasi rujukan terlambat: %(service)s (%(code)s)",
+                service=d.get("service"),
+                code=d.get("letter"),
+            )
+            if template == "referral_escalation"
+            else _(
+                "Pengingat rujukan: %(service)s (%(code)s)", service=d.get("service"), code=d.get("letter")
+            )
+        )
+        return Message(
+            subject,
+            _(
+                "Rujukan %(letter)s untuk layanan %(service)s ke %(agency)s bertenggat %(due)s. Mohon "
+                "dijawab atau diselesaikan dan hasilnya dicatat: %(url)s",
+                letter=d.get("letter"),
+                service=d.get("service"),
+                agency=d.get("agency"),
+                due=d.get("due"),
+                url=d.get("url"),
+            ),
+        )
     if template == "referral_new":
         return Message(
             _("Rujukan baru: %(service)s", service=d.get("service")),

@@ -13,10 +13,11 @@ def init_app(app):
     from slrt.core.web import add_labels
     from slrt.extensions import csrf
     from slrt.referrals import access, api, cli, followup, home, queries, views  # noqa: F401 - access registers scope rules
-    from slrt.referrals.deadlines import deadline_of, deadline_status
+    from slrt.referrals.deadlines import deadline_of, deadline_status, deadline_words
     from slrt.referrals.models import (
         BREACH_KIND_LABELS,
         DEADLINE_LABELS,
+        NOT_GRANTED_REASON_LABELS,
         OUTCOME_LABELS,
         REFERRAL_STATUS_LABELS,
         REJECT_REASON_LABELS,
@@ -41,7 +42,12 @@ def init_app(app):
         if status is None:
             return None
         due, _risk = deadline_of(referral)
-        return {"status": status.value, "label": str(DEADLINE_LABELS[status]), "due": due}
+        return {
+            "status": status.value,
+            "label": str(DEADLINE_LABELS[status]),
+            "due": due,
+            "words": deadline_words(referral),
+        }
 
     def referral_actions(referral: Referral) -> list:
         from flask_login import current_user
@@ -71,5 +77,6 @@ def init_app(app):
                 "reason": REJECT_REASON_LABELS,
                 "outcome": OUTCOME_LABELS,
                 "breach": BREACH_KIND_LABELS,
+                "not_granted": NOT_GRANTED_REASON_LABELS,
             }
         }

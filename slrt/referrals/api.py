@@ -228,7 +228,10 @@ OPENAPI_SCHEMAS = {
                 "type": "string",
                 "enum": ["not_eligible", "not_responsible", "duplicate", "incomplete_documents", "other"],
             },
-            "outcome": {"type": "string", "enum": ["granted", "service_delivered", "not_granted"]},
+            "outcome": {
+                "type": "string",
+                "enum": ["granted", "service_delivered", "partly_delivered", "not_granted"],
+            },
             "agency": {"type": "string", "description": "agency code, when re-sending a returned referral"},
             "version": {"type": "integer", "description": "the version you read; 409 when it changed"},
         },

@@ -1,5 +1,7 @@
 """The SLA sweep: records each newly missed deadline once (a ReferralBreach row) and notifies the
-agency and the SLRT supervisors. When a referral counts as overdue is decided in deadlines.py."""
+agency and the SLRT supervisors; escalates it once to the agency head, and reminds the agency once
+of each deadline that became at risk (reminders.py). When a referral counts as overdue is decided
+in deadlines.py."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.notifications.models import NotificationChannel
 from slrt.notifications.services import enqueue
+from slrt.referrals import reminders
 from slrt.referrals.models import RESOLVE_CLOCK, RESPOND_CLOCK, BreachKind, Referral, ReferralBreach
 from slrt.referrals.notices import agency_recipients, referral_url, supervisor_recipients
 
@@ -21,6 +24,8 @@ from slrt.referrals.notices import agency_recipients, referral_url, supervisor_r
 class SweepReport:
     breaches: int = 0
     notifications: int = 0
+    escalations: int = 0
+    reminders: int = 0
     referral_ids: list[int] = field(default_factory=list)
 
 
@@ -89,7 +94,10 @@ def sweep(today: date | None = None, batch: int = 1000) -> SweepReport:
                     )
                     report.notifications += 1
                 audit("referral.breach", referral, detail={"kind": kind.value, "due": due.isoformat()})
+                if reminders.escalate(referral, due):
+                    report.escalations += 1
                 report.breaches += 1
                 report.referral_ids.append(referral.id)
             db.session.commit()
+    report.reminders = reminders.remind_at_risk(today, batch)
     return report

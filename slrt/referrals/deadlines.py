@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 
 from slrt.core.workdays import WorkCalendar, calendar_for, local_today
 from slrt.referrals.models import (
@@ -35,13 +36,37 @@ def risk_reached(due: Any, risk: Any, today: Any) -> sa.ColumnElement[bool]:
     return sa.and_(risk <= today, sa.not_(past_due(due, today)))
 
 
-def risk_from(calendar: WorkCalendar, start: date, due: date) -> date:
-    """First day on which under 25% of the working days between `start` and `due` remain."""
+AT_RISK_WORKING_DAYS = 2  # default of config.AT_RISK_WORKING_DAYS
+
+
+def at_risk_days() -> int:
+    """Working days before the due date from which a clock counts as at risk (config.py)."""
+    if has_app_context():
+        return int(current_app.config.get("AT_RISK_WORKING_DAYS", AT_RISK_WORKING_DAYS))
+    return AT_RISK_WORKING_DAYS
+
+
+def risk_from(calendar: WorkCalendar, start: date, due: date, within: int | None = None) -> date:
+    """First day on which under 25% of the working days between `start` and `due` remain, or
+    at most `within` (AT_RISK_WORKING_DAYS) remain, whichever comes first: a 3-day answer
+    clock is at risk the day before it is due, not only on the day itself (issue 17)."""
+    within = at_risk_days() if within is None else within
     total = calendar.between(start, due)
     day = start
-    while day < due and calendar.between(day, due) * 4 >= total:
+    while day < due and calendar.between(day, due) * 4 >= total and calendar.between(day, due) > within:
         day += timedelta(days=1)
     return day
+
+
+def working_days_left(referral: Referral, today: date | None = None) -> int | None:
+    """Working days from the office's today to the running clock's due date: positive while time
+    remains (0 on the due day), negative once overdue ("terlambat 4 hari kerja"). None when no
+    clock runs or it is paused."""
+    due, _risk = deadline_of(referral)
+    if due is None or referral.status is S.WAITING_CITIZEN:
+        return None
+    today = today or local_today(referral.village_code)
+    return calendar_for(referral.village_code).between(today, due)
 
 
 def set_deadlines(referral: Referral, today: date) -> None:
@@ -85,12 +110,22 @@ def deadline_status(referral: Referral, today: date | None = None) -> DeadlineSt
     due, risk = deadline_of(referral)
     if due is None:
         return None
-    today = today or local_today()
+    today = today or local_today(referral.village_code)
     if past_due(due, today):
         return DeadlineStatus.OVERDUE
     if risk is not None and today >= risk:
         return DeadlineStatus.AT_RISK
     return DeadlineStatus.ON_TRACK
+
+
+def order_by_deadline(query: sa.Select, today: date) -> sa.Select:
+    """Overdue first, then by the running clock's due date (soonest first), then the rest."""
+    due = sa.case(
+        *((Referral.status.in_(statuses), due_col) for statuses, due_col, _risk in CLOCKS), else_=None
+    )
+    return query.order_by(
+        sa.case((overdue_clause(today), 0), else_=1), due.is_(None), due, Referral.id.desc()
+    )
 
 
 def overdue_clause(today: date) -> sa.ColumnElement[bool]:
@@ -106,3 +141,26 @@ def at_risk_clause(today: date) -> sa.ColumnElement[bool]:
             for statuses, due, risk in CLOCKS
         )
     )
+
+
+def deadline_words(referral: Referral, today: date | None = None) -> str | None:
+    """The clock in working days, as every list and referral page says it: "sisa 3 hari kerja ·
+    batas 7 Des", "jatuh tempo hari ini", "terlambat 4 hari kerja · batas 3 Des"."""
+    from flask_babel import format_date, ngettext
+    from flask_babel import gettext as _
+
+    left = working_days_left(referral, today)
+    due, _risk = deadline_of(referral)
+    if left is None or due is None:
+        return None
+    today = today or local_today(referral.village_code)
+    due_text = _("batas %(d)s", d=format_date(due, "d MMM"))
+    if past_due(due, today):
+        if left == 0:  # due on Friday, read on Saturday: late, but no working day lost yet
+            return _("lewat tenggat") + " · " + due_text
+        return (
+            ngettext("terlambat %(num)s hari kerja", "terlambat %(num)s hari kerja", -left) + " · " + due_text
+        )
+    if due == today:
+        return _("jatuh tempo hari ini") + " · " + due_text
+    return ngettext("sisa %(num)s hari kerja", "sisa %(num)s hari kerja", left) + " · " + due_text

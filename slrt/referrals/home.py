@@ -7,18 +7,17 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from slrt.core.access import visible
 from slrt.core.permissions import Permission, has
-from slrt.core.workdays import local_today
 from slrt.extensions import db
 from slrt.intake.models import Case
 from slrt.referrals import deadlines
 from slrt.referrals.followup import ready_cases
 from slrt.referrals.models import Referral
 from slrt.referrals.models import ReferralStatus as S
-from slrt.referrals.queries import capped_count, capped_counts, inbox_counts
+from slrt.referrals.queries import capped_count, capped_counts, inbox_counts, user_today
 
 LIMIT = 20
 
@@ -30,7 +29,7 @@ def _count(query: sa.Select) -> int:
 def _rows(query: sa.Select) -> list[Referral]:
     return list(
         db.session.scalars(
-            query.options(selectinload(Referral.case).selectinload(Case.reporter)).limit(LIMIT)
+            query.options(joinedload(Referral.case).joinedload(Case.reporter)).limit(LIMIT)
         ).all()
     )
 
@@ -50,12 +49,14 @@ def _home_data() -> dict[str, Any]:
         for p in (Permission.RECEIVE_REFERRALS, Permission.SEND_REFERRALS, Permission.APPROVE_REFERRALS)
     ):
         return {}  # an administrator's home is the accounts it runs (slrt/accounts/home.py)
-    today = local_today()
+    today = user_today(user)
     base = visible(Referral, user)
     data: dict[str, Any] = {"role": user.role}
     if has(user, Permission.RECEIVE_REFERRALS):
         data["inbox"] = inbox_counts(user)
-        data["overdue"] = _rows(base.where(deadlines.overdue_clause(today)).order_by(Referral.id))
+        data["overdue"] = _rows(
+            deadlines.order_by_deadline(base.where(deadlines.overdue_clause(today)), today)
+        )
         return data
     waiting = base.where(
         sa.or_(
@@ -63,7 +64,7 @@ def _home_data() -> dict[str, Any]:
             sa.and_(Referral.status.in_((S.RESOLVED, S.REJECTED)), Referral.citizen_informed_at.is_(None)),
         )
     ).order_by(Referral.updated_at.desc())
-    overdue = base.where(deadlines.overdue_clause(today)).order_by(Referral.id)
+    overdue = deadlines.order_by_deadline(base.where(deadlines.overdue_clause(today)), today)
     data["waiting"] = _rows(waiting)
     data["overdue"] = _rows(overdue)
     # One statement for the three figures (so "Tindak lanjut" below costs the home nothing).

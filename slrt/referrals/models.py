@@ -65,13 +65,34 @@ REJECT_REASON_LABELS = {
 class Outcome(enum.StrEnum):
     GRANTED = "granted"
     SERVICE_DELIVERED = "service_delivered"
+    PARTLY_DELIVERED = "partly_delivered"
     NOT_GRANTED = "not_granted"
 
 
 OUTCOME_LABELS = {
     Outcome.GRANTED: _l("Bantuan disetujui"),
     Outcome.SERVICE_DELIVERED: _l("Layanan sudah diberikan"),
+    Outcome.PARTLY_DELIVERED: _l("Sebagian sudah diberikan"),
     Outcome.NOT_GRANTED: _l("Tidak dapat diberikan"),
+}
+
+
+class NotGrantedReason(enum.StrEnum):
+    """Why a resolved referral was "not granted", as codes the reports count."""
+
+    NOT_ELIGIBLE = "not_eligible"
+    QUOTA_FULL = "quota_full"
+    DOCUMENTS_INCOMPLETE = "documents_incomplete"
+    CITIZEN_UNREACHABLE = "citizen_unreachable"
+    DUPLICATE = "duplicate"
+
+
+NOT_GRANTED_REASON_LABELS = {
+    NotGrantedReason.NOT_ELIGIBLE: _l("Tidak memenuhi syarat"),
+    NotGrantedReason.QUOTA_FULL: _l("Kuota sudah penuh"),
+    NotGrantedReason.DOCUMENTS_INCOMPLETE: _l("Dokumen tidak lengkap"),
+    NotGrantedReason.CITIZEN_UNREACHABLE: _l("Warga tidak dapat dihubungi"),
+    NotGrantedReason.DUPLICATE: _l("Ganda: sudah menerima atau sudah dirujuk"),
 }
 
 
@@ -124,6 +145,8 @@ class Referral(Model):
     citizen_informed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(sa.String(32))
     outcome_note: Mapped[str | None] = mapped_column(sa.Text)
+    # With outcome "not_granted": a NotGrantedReason code.
+    outcome_reason: Mapped[str | None] = mapped_column(sa.String(32))
     sent_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -3,7 +3,7 @@ sending needs approval, capped counts and the agency inbox counts."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -57,16 +57,20 @@ def count_label(n: int) -> str:
 INBOX_STATUSES = (S.SENT, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN, S.RESOLVED, S.REJECTED, S.RETURNED)
 
 
+def user_today(user: User) -> date:
+    """'Today' for a user's lists: the day in the time zone of the region the user works in
+    (WIB, WITA or WIT); a referral's own page uses its village's (deadlines.deadline_status)."""
+    return local_today(getattr(user, "scope_region_code", None))
+
+
 def inbox_counts(user: User) -> dict[str, int]:
-    today = local_today()
+    today = user_today(user)
     base = visible(Referral, user)
-
-    def count(clause: Any) -> int:
-        return capped_count(base.where(clause))
-
-    return {
-        "new": count(Referral.status == S.SENT),
-        "working": count(Referral.status.in_((S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN))),
-        "overdue": count(overdue_clause(today)),
-        "at_risk": count(at_risk_clause(today)),
-    }
+    # One statement for the four figures (the inbox and the agency home show them all).
+    new, working, overdue, at_risk = capped_counts(
+        base.where(Referral.status == S.SENT),
+        base.where(Referral.status.in_((S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN))),
+        base.where(overdue_clause(today)),
+        base.where(at_risk_clause(today)),
+    )
+    return {"new": new, "working": working, "overdue": overdue, "at_risk": at_risk}

@@ -32,6 +32,7 @@ from slrt.referrals.models import (
     OUTCOME_LABELS,
     REFERRAL_STATUS_LABELS,
     LetterCounter,
+    NotGrantedReason,
     Outcome,
     Referral,
     ReferralEvent,
@@ -117,8 +118,11 @@ def _check_input(referral: Referral, rule: workflow.Rule, to: S, data: _Input) -
     if rule.needs_outcome:
         if data.outcome not in {o.value for o in Outcome}:
             errors.setdefault("outcome", []).append(_("Pilih hasil penanganan."))
-        elif data.outcome == Outcome.NOT_GRANTED and not data.note:
-            errors.setdefault("note", []).append(_("Tuliskan alasan mengapa tidak dapat diberikan."))
+        elif data.outcome == Outcome.NOT_GRANTED:
+            if not data.note:
+                errors.setdefault("note", []).append(_("Tuliskan alasan mengapa tidak dapat diberikan."))
+            if data.reason not in {r.value for r in NotGrantedReason}:
+                errors.setdefault("reason", []).append(_("Pilih alasan mengapa tidak dapat diberikan."))
     if rule.needs_agency:
         if data.agency is None or not data.agency.active:
             errors.setdefault("agency_id", []).append(_("Pilih lembaga penerima yang baru."))
@@ -273,6 +277,7 @@ def _apply(
     if to is S.RESOLVED:
         referral.outcome = data.outcome
         referral.outcome_note = data.note
+        referral.outcome_reason = data.reason if data.outcome == Outcome.NOT_GRANTED else None
     if to in CLOSED_STATUSES:
         referral.closed_at = now
         referral.citizen_informed_at = None

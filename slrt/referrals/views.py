@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from slrt.accounts.models import User
 from slrt.accounts.services import ValidationFailed
@@ -19,7 +19,7 @@ from slrt.core.access import get_or_404, in_scope_region, visible
 from slrt.core.audit import audit
 from slrt.core.permissions import Permission, has, requires
 from slrt.core.transaction import discard
-from slrt.core.web import is_safe_next, page_number
+from slrt.core.web import carries_number, held, hold, is_safe_next, page_number
 from slrt.core.workdays import LocalHoliday, local_today
 from slrt.directory.models import Agency
 from slrt.extensions import db
@@ -120,7 +120,14 @@ def _flash_problems(exc: ValidationFailed) -> None:
 @bp.route("/referrals/<int:referral_id>")
 @login_required
 def detail(referral_id: int) -> Any:
-    referral = get_or_404(Referral, referral_id)
+    from slrt.intake.models import Person
+
+    # What the agency needs on one page (issue 17): the case, its reporter and household joined.
+    referral = get_or_404(
+        Referral,
+        referral_id,
+        options=(joinedload(Referral.case).joinedload(Case.reporter).joinedload(Person.household),),
+    )
     events = db.session.scalars(
         sa.select(ReferralEvent)
         .where(ReferralEvent.referral_id == referral.id)
@@ -137,6 +144,8 @@ def detail(referral_id: int) -> Any:
         agencies=agency_choices(referral),
         show_reporter=sees_people(current_user)
         and (has(current_user, Permission.SEE_WHOLE_CASE) or not referral.case.anonymous),
+        show_contact=can_see_personal_data(current_user, referral),
+        desk_notes=[e for e in events if e.to_status in (S.SENT, S.AWAITING_APPROVAL) and e.note],
     )
 
 
@@ -250,9 +259,10 @@ def letter(referral_id: int) -> Any:
 
 
 def _list_options(query: sa.Select) -> sa.Select:
-    # Everything a row shows, loaded in a fixed number of statements whatever the page size.
+    # Everything a row shows, loaded in a fixed number of statements whatever the page size; the
+    # case and its reporter (one each per referral) joined into the page's own statement.
     return query.options(
-        selectinload(Referral.case).selectinload(Case.reporter),
+        joinedload(Referral.case).joinedload(Case.reporter),
         selectinload(Referral.need),
     )
 
@@ -283,10 +293,101 @@ def approvals() -> Any:
     )
 
 
+INBOX_SEARCH = "held_inbox_search"
+
+
+def inbox_search(query: sa.Select, text: str) -> sa.Select:
+    """The inbox search box: a tracking code, a letter number or part of the citizen's name (the
+    name only where the user sees people and the case is not anonymous to them)."""
+    from slrt.core import tracking
+    from slrt.intake import models as m
+    from slrt.intake.search import MIN_NAME_SEARCH, _like_escape, name_clause
+
+    q = text.strip()
+    if tracking.is_valid(q):
+        cases = sa.select(Case.id).where(Case.tracking_code == tracking.normalize(q))
+        return query.where(Referral.case_id.in_(cases))
+    letter = Referral.letter_number.ilike(f"%{_like_escape(q)}%", escape="\\")
+    if not sees_people(current_user) or len(m.normalize_name(q)) < MIN_NAME_SEARCH:
+        return query.where(letter)
+    # The person the referral concerns, or the case's reporter (the name each row shows).
+    named = sa.select(m.Person.id).where(name_clause(q))
+    reported = sa.select(Case.id).where(Case.reporter_id.in_(named))
+    by_name = sa.or_(Referral.person_id.in_(named), Referral.case_id.in_(reported))
+    if not has(current_user, Permission.SEE_WHOLE_CASE):  # an anonymous reporter is not found by name
+        anonymous = sa.select(Case.id).where(Case.anonymous.is_(True))
+        by_name = sa.and_(by_name, Referral.case_id.not_in(anonymous))
+    return query.where(sa.or_(letter, by_name))
+
+
+def _flash_bulk(result: Any, done_message: str) -> None:
+    if result.moved:
+        flash(done_message % {"n": len(result.moved)}, "success")
+    for referral, why in result.refused:
+        flash(
+            _(
+                "%(service)s (#%(id)s) tidak diproses: %(why)s",
+                service=referral.service.name,
+                id=referral.id,
+                why=why,
+            ),
+            "error",
+        )
+
+
+@bp.route("/referrals/approvals/bulk", methods=["POST"])
+@requires(Permission.APPROVE_REFERRALS)
+def approve_many() -> Any:
+    """Approves and sends the ticked referrals, each checked as if approved alone."""
+    from slrt.core.forms import EmptyForm
+    from slrt.referrals import bulk
+
+    if not EmptyForm().validate():
+        abort(400)
+    items = []
+    for raw in request.form.getlist("referral"):
+        if raw.isdecimal():
+            referral = get_or_404(Referral, int(raw))
+            version = request.form.get(f"version-{raw}", "")
+            items.append((referral, int(version) if version.isdecimal() else None))
+    if not items:
+        flash(_("Pilih dulu rujukan yang akan disetujui."), "error")
+        return redirect(url_for("referrals.approvals"))
+    result = bulk.move_each(items, "sent", current_user._get_current_object())
+    _flash_bulk(result, _("%(n)s rujukan disetujui dan dikirim ke lembaga."))
+    return redirect(url_for("referrals.approvals"))
+
+
+@bp.route("/cases/<int:case_id>/send-drafts", methods=["POST"])
+@requires(Permission.SEND_REFERRALS)
+def send_drafts(case_id: int) -> Any:
+    """Sends (or submits for approval) every draft referral of a case at once."""
+    from slrt.core.forms import EmptyForm
+    from slrt.referrals import bulk
+
+    case = get_or_404(Case, case_id)
+    if not EmptyForm().validate():
+        abort(400)
+    drafts = db.session.scalars(
+        visible(Referral).where(Referral.case_id == case.id, Referral.status == S.DRAFT).order_by(Referral.id)
+    ).all()
+    result = bulk.move_each([(r, None) for r in drafts], "sent", current_user._get_current_object())
+    _flash_bulk(result, _("%(n)s draf rujukan diajukan."))
+    return redirect(url_for("intake.case_detail", case_id=case.id) + "#referrals")
+
+
 @bp.route("/referrals/inbox")
 @requires(Permission.RECEIVE_REFERRALS)
 def inbox() -> Any:
-    today = local_today()
+    today = queries.user_today(current_user)
+    q = (request.args.get("q") or "").strip()
+    if carries_number(q):
+        # As the desk search: a personal number never stays in the URL (browser history).
+        hold(INBOX_SEARCH, q)
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "q"}
+        return redirect(url_for("referrals.inbox", held=1, **args))
+    if request.args.get("held") and not q:
+        q = held(INBOX_SEARCH, "")
     status = request.args.get("status", "open")
     deadline = request.args.get("deadline", "")
     urgent = request.args.get("urgent") == "1"
@@ -301,7 +402,9 @@ def inbox() -> Any:
         query = query.where(deadlines.overdue_clause(today))
     elif deadline == "at_risk":
         query = query.where(deadlines.at_risk_clause(today))
-    query = query.order_by(Referral.urgent.desc(), Referral.updated_at.desc(), Referral.id.desc())
+    if len(q) >= 2:
+        query = inbox_search(query, q)
+    query = deadlines.order_by_deadline(query, today)
     rows, total, page = _page(query)
     counts = inbox_counts(current_user)
     return render_template(
@@ -311,7 +414,7 @@ def inbox() -> Any:
         page=page,
         per_page=PER_PAGE,
         counts=counts,
-        filters={"status": status, "deadline": deadline, "urgent": urgent},
+        filters={"status": status, "deadline": deadline, "urgent": urgent, "q": q},
         statuses=[(s.value, REFERRAL_STATUS_LABELS[s]) for s in INBOX_STATUSES],
     )
 
@@ -319,7 +422,7 @@ def inbox() -> Any:
 @bp.route("/referrals/overdue")
 @requires(Permission.SEE_REPORTS)
 def overdue() -> Any:
-    today = local_today()
+    today = queries.user_today(current_user)
     query = (
         visible(Referral)
         .where(deadlines.overdue_clause(today))
@@ -337,6 +440,26 @@ def overdue() -> Any:
     return render_template(
         "referrals/overdue.html", referrals=rows, total=total, page=page, per_page=PER_PAGE, breaches=breaches
     )
+
+
+@bp.route("/referrals/<int:referral_id>/remind", methods=["POST"])
+@requires(Permission.SEE_REPORTS)
+def remind(referral_id: int) -> Any:
+    """SLRT reminds the agency of one referral (the overdue list's button)."""
+    from slrt.referrals import reminders
+
+    referral = get_or_404(Referral, referral_id)
+    form = VersionForm()
+    if not form.validate() or referral.agency is None or deadlines.deadline_of(referral)[0] is None:
+        abort(400)
+    try:
+        reminder = reminders.remind(referral, current_user._get_current_object())
+    except reminders.NoContact as exc:
+        discard()
+        flash(str(exc), "error")
+    else:
+        flash(_("Pengingat dikirim ke %(to)s.", to=reminder.recipients), "success")
+    return _back(referral, form.next.data or url_for("referrals.overdue"))
 
 
 @bp.route("/admin/holidays", methods=["GET", "POST"])
