@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import sqlalchemy as sa
+
 from slrt.core.workdays import calendar_for, local_today, zone_name
 from slrt.extensions import db
+from slrt.notifications.models import Notification, NotificationChannel
+from slrt.referrals.breaches import sweep
 from slrt.referrals.deadlines import deadline_status, deadline_words, risk_from
-from slrt.referrals.models import DeadlineStatus
+from slrt.referrals.models import DeadlineStatus, Referral, ReferralEvent
 from slrt.referrals.models import ReferralStatus as S
+from slrt.referrals.reminders import ReferralReminder
 from tests.factories import VILLAGE_A
 from tests.referral_factories import referral_in
+from tests.test_referral_sla import smtp_server  # noqa: F401 - the loopback SMTP fixture
 
 
 def test_today_is_the_office_own_day_wib_wita_wit():
@@ -121,14 +127,6 @@ def test_inbox_search_by_personal_number_leaves_the_url(world, client, auth):
 
 # --- reminders and escalation ---------------------------------------------------------------
 
-import sqlalchemy as sa  # noqa: E402
-
-from slrt.notifications.models import Notification, NotificationChannel  # noqa: E402
-from slrt.referrals.breaches import sweep  # noqa: E402
-from slrt.referrals.models import ReferralEvent  # noqa: E402
-from slrt.referrals.reminders import ReferralReminder  # noqa: E402
-from tests.test_referral_sla import smtp_server  # noqa: E402, F401 - the loopback SMTP fixture
-
 
 def _contacts(world):
     world.users["agency"].email = "dinsos@example.go.id"
@@ -216,8 +214,6 @@ def test_slrt_sends_a_reminder_from_the_overdue_list(world, client, auth, smtp_s
 
 
 # --- bulk ---------------------------------------------------------------------------------------
-
-from slrt.referrals.models import Referral  # noqa: E402
 
 
 def test_coordinator_approves_several_at_once_and_one_refused_says_why(world, client, auth):

@@ -90,7 +90,7 @@ PAGES = [
     ("desk.a", "/persons/{person_a}", 7),  # + the consent records (privacy)
     ("desk.a", "/referrals/{referral_a}", 7),
     ("dinsos", "/referrals/inbox", 6),
-    ("koor.a", "/referrals/approvals", 4),
+    ("koor.a", "/referrals/approvals", 5),  # + the desk notes asking for approval (issue 20)
     ("slrt.bdg", "/referrals/overdue", 6),
     ("admin", "/admin/users", 2),
     ("admin", "/directory/agencies", 2),

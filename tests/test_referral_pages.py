@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from slrt.core.workdays import local_today
 from slrt.extensions import db
-from slrt.referrals.models import Referral
+from slrt.referrals.models import Referral, ReferralEvent
 from slrt.referrals.models import ReferralStatus as S
 from tests.factories import make_case, make_office, make_person, make_user
 from tests.referral_factories import referral_in
@@ -228,3 +228,72 @@ def test_inbox_pages_through_many_referrals(client, auth, world):
     assert "Halaman 1 dari 2" in first and "page=2" in first and "urgent=0" in first
     second = client.get("/referrals/inbox?page=2")
     assert second.status_code == 200 and "Halaman 2 dari 2" in second.get_data(as_text=True)
+
+
+# -- inline forms keep what was typed; approving "Perlu data tambahan" is a decision (issue 20) ----
+
+
+def test_a_refused_inline_form_comes_back_open_with_what_was_chosen_and_the_error_at_its_field(
+    client, auth, world
+):
+    referral = referral_in(world, S.IN_PROGRESS)
+    db.session.commit()
+    auth.login("dinsos")
+    response = _post_transition(
+        auth, referral, "resolved", outcome="not_granted", reason="quota_full", message="Mohon maaf."
+    )
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    form = html.split(f'action="/referrals/{referral.id}/transition"')
+    resolve = next(part for part in form[1:] if 'name="to" value="resolved"' in part).split("</details>")[0]
+    assert '<option value="not_granted" selected>' in resolve
+    assert '<option value="quota_full" selected>' in resolve
+    assert "Mohon maaf.</textarea>" in resolve and 'class="field-error"' in resolve
+    assert html.count('<details class="ref-action" open>') == 1
+    # Once: the next visit shows the form folded and empty again.
+    again = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert '<details class="ref-action" open>' not in again
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).status is S.IN_PROGRESS
+
+
+def test_approving_a_referral_that_needs_more_data_asks_for_a_confirmation(client, auth, world):
+    from slrt.referrals.models import NEEDS_DATA_PREFIX
+
+    world.office_a.requires_approval = True
+    referral = referral_in(world, S.AWAITING_APPROVAL)
+    referral.reason = f"{NEEDS_DATA_PREFIX} Desil belum diketahui: cek DTSEN."
+    db.session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            from_status=S.DRAFT,
+            to_status=S.AWAITING_APPROVAL,
+            note="Lansia tanpa NIK, mohon diprioritaskan",
+        )
+    )
+    db.session.commit()
+    auth.login("koor.a")
+    queue = client.get("/referrals/approvals").get_data(as_text=True)
+    assert "Catatan desk: Lansia tanpa NIK, mohon diprioritaskan" in queue
+    assert "Perlu data tambahan</span>" in queue and 'name="confirm_unknown"' in queue
+    _post_transition(auth, referral, "sent", next="/referrals/approvals")
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).status is S.AWAITING_APPROVAL
+    back = client.get("/referrals/approvals").get_data(as_text=True)
+    assert "Centang bahwa data yang kurang sudah diperiksa" in back
+    # In bulk it is left for a look of its own; with the box ticked it goes.
+    bulk = {"referral": [referral.id], f"version-{referral.id}": referral.version}
+    auth.post("/referrals/approvals/bulk", bulk, page="/referrals/approvals")
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).status is S.AWAITING_APPROVAL
+    referral = db.session.get(Referral, referral.id)
+    _post_transition(auth, referral, "sent", confirm_unknown="y", next="/referrals/approvals")
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).status is S.SENT
+
+
+def test_the_needs_data_prefix_is_what_routing_stores():
+    from slrt.referrals.models import NEEDS_DATA_PREFIX
+    from slrt.routing.reasons import SENTENCES
+
+    assert SENTENCES["result.unknown"][0] == NEEDS_DATA_PREFIX

@@ -14,7 +14,36 @@ OBJECTS = {
     "attachment_id": lambda w, key: _attachment(getattr(w, f"case_{key}")).id,
     "other_id": lambda w, key: _second_person(getattr(w, f"case_{key}")).id,
     "merge_id": lambda w, key: _merge(getattr(w, f"case_{key}"), w).id,
+    "conflict_id": lambda w, key: _dtsen_conflict(getattr(w, f"case_{key}")).id,
 }
+
+
+def _dtsen_conflict(case):
+    """A DTSEN row of the case's village waiting in the review queue, its reporter a candidate."""
+    from datetime import date
+
+    from slrt.core.crypto import nik_digest
+    from slrt.dtsen.models import ConflictKind, DtsenConflict
+    from slrt.extensions import db
+    from slrt.intake.models import Sex
+
+    nik = "3204054107490007"
+    conflict = DtsenConflict(
+        kind=ConflictKind.SEVERAL,
+        line=2,
+        nik=nik,
+        nik_hash=nik_digest(nik),
+        kk_number="3204050101090001",
+        name=case.reporter.name,
+        birth_date=date(1949, 7, 1),
+        sex=Sex.FEMALE,
+        village_code=case.village_code,
+        desil=2,
+        candidate_ids=[case.reporter_id],
+    )
+    db.session.add(conflict)
+    db.session.commit()
+    return conflict
 
 
 def _second_person(case):
@@ -66,6 +95,9 @@ SKIP_ARGS = {
 SKIP_ARGS |= {"fmt", "rest"}
 # Report export names (reports.export): a list name, not a record.
 SKIP_ARGS |= {"name"}
+# An office's letterhead page is the administrators' (403 for a desk), scoped by the admin's
+# region: tests/test_letters.py checks a province admin gets 404 for another province's office.
+SKIP_ARGS |= {"office_id"}
 
 
 def scoped_rules(app):

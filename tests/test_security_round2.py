@@ -473,7 +473,9 @@ def test_an_administrator_sees_no_personal_data_on_pages_pdfs_or_attachments(
     monkeypatch.setattr(
         letters,
         "render_letter",
-        lambda r, hide_reporter: asked.append(hide_reporter) or real(r, hide_reporter=hide_reporter),
+        lambda r, hide_reporter, **kw: (
+            asked.append(hide_reporter) or real(r, hide_reporter=hide_reporter, **kw)
+        ),
     )
     letter = client.get(f"/referrals/{referral.id}/letter.pdf")
     assert letter.status_code == 200 and letter.mimetype == "application/pdf"

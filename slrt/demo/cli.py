@@ -21,6 +21,8 @@ def seed() -> None:
     db.session.commit()
     if report.breaches:
         click.echo(f"Escalated {report.breaches} missed deadlines ({report.notifications} notifications).")
+    if report.reminders:
+        click.echo(f"Reminded agencies of {report.reminders} referrals at risk.")
     click.echo(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):")
     for username, role, where in ctx.get("logins", []):
         click.echo(f"  {username:<12} {role:<12} {where}")

@@ -58,6 +58,11 @@ def seed(ctx: dict) -> None:
     for code, agency in REGENCY_RULES.items():
         if code in services and agency in agencies:
             _rule(code, REGENCY, agency)
+    # The head of the Dinas Sosial gets the escalation of a missed deadline (issue 17), once.
+    dinsos = agencies.get("DINSOS-3204")
+    if dinsos is not None and not dinsos.head_email:
+        dinsos.head_name = "Kepala Dinas Sosial Kabupaten Bandung"
+        dinsos.head_email = "kadinsos@dinsos.bandungkab.go.id"
     for code, (region, agency) in LOCAL_RULES.items():
         if code in services and agency in agencies:
             _rule(code, region, agency)

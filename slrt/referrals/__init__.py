@@ -55,6 +55,11 @@ def init_app(app):
         return views.available_actions(referral, current_user)
 
     app.add_template_global(home.referral_home_data)
+    from slrt.referrals.models import needs_more_data
+    from slrt.referrals.retry import retry_for
+
+    app.add_template_global(retry_for)
+    app.add_template_global(needs_more_data)
     app.add_template_global(followup.case_follow_up)
     app.add_template_global(referral_actions)
     app.add_template_global(queries.count_label)

@@ -111,6 +111,16 @@ DEADLINE_LABELS = {
 }
 
 
+# How a draft's stored reason starts when routing said "Perlu data tambahan" (the reasons are
+# stored in Indonesian: slrt.routing.reasons.summary; tests/test_agency_loop.py ties the two).
+NEEDS_DATA_PREFIX = "Perlu data tambahan."
+
+
+def needs_more_data(reason: str | None) -> bool:
+    """Routing could not settle this referral's eligibility: a fact was still unknown."""
+    return (reason or "").startswith(NEEDS_DATA_PREFIX)
+
+
 class Referral(Model):
     """One need sent to one service at one agency. `version` guards against lost updates."""
 

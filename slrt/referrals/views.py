@@ -24,7 +24,7 @@ from slrt.core.workdays import LocalHoliday, local_today
 from slrt.directory.models import Agency
 from slrt.extensions import db
 from slrt.intake.models import Case, Need
-from slrt.referrals import closure, deadlines, queries, transitions, workflow
+from slrt.referrals import closure, deadlines, queries, retry, transitions, workflow
 from slrt.referrals.access import can_see_personal_data, sees_people
 from slrt.referrals.forms import (
     CloseForm,
@@ -34,7 +34,7 @@ from slrt.referrals.forms import (
     TransitionForm,
     VersionForm,
 )
-from slrt.referrals.models import REFERRAL_STATUS_LABELS, Referral, ReferralEvent
+from slrt.referrals.models import REFERRAL_STATUS_LABELS, Referral, ReferralEvent, needs_more_data
 from slrt.referrals.models import ReferralStatus as S
 from slrt.referrals.queries import INBOX_STATUSES, capped_count, inbox_counts
 from slrt.regions.models import Region
@@ -156,9 +156,18 @@ def do_transition(referral_id: int) -> Any:
     form = TransitionForm()
     form.agency_id.choices = agency_choices(referral)
     if not form.validate():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "error")
+        # Back to the page with the form open, what was typed kept, each message at its field.
+        retry.keep(referral.id, form.to.data, request.form, dict(form.errors))
+        return _back(referral, form.next.data)
+    if (
+        form.to.data == S.SENT.value
+        and referral.status is S.AWAITING_APPROVAL
+        and needs_more_data(referral.reason)
+        and not request.form.get("confirm_unknown")
+    ):
+        # Approving a referral whose routing said "Perlu data tambahan" is a decision, not a click.
+        message = _("Centang bahwa data yang kurang sudah diperiksa sebelum menyetujui rujukan ini.")
+        retry.keep(referral.id, form.to.data, request.form, {"confirm_unknown": [message]})
         return _back(referral, form.next.data)
     agency = None
     if form.agency_id.data and str(form.agency_id.data).isdecimal():
@@ -183,7 +192,7 @@ def do_transition(referral_id: int) -> Any:
         flash(str(exc), "error")
     except ValidationFailed as exc:
         discard()
-        _flash_problems(exc)
+        retry.keep(referral.id, form.to.data, request.form, exc.errors)
     else:
         flash(_('Rujukan kini berstatus "%(s)s".', s=REFERRAL_STATUS_LABELS[event.to_status]), "success")
     return _back(referral, form.next.data)
@@ -283,8 +292,21 @@ def approvals() -> Any:
         .order_by(Referral.urgent.desc(), Referral.updated_at)
     )
     rows, total, page = _page(query)
+    # The desk's note when it asked for approval ("Lansia tanpa NIK, mohon diprioritaskan").
+    notes = dict(
+        db.session.execute(
+            sa.select(ReferralEvent.referral_id, ReferralEvent.note)
+            .where(
+                ReferralEvent.referral_id.in_([r.id for r in rows]),
+                ReferralEvent.to_status == S.AWAITING_APPROVAL,
+                ReferralEvent.note.is_not(None),
+            )
+            .order_by(ReferralEvent.at, ReferralEvent.id)
+        ).all()
+    )
     return render_template(
         "referrals/approvals.html",
+        notes=notes,
         referrals=rows,
         total=total,
         page=page,
@@ -353,7 +375,15 @@ def approve_many() -> Any:
     if not items:
         flash(_("Pilih dulu rujukan yang akan disetujui."), "error")
         return redirect(url_for("referrals.approvals"))
+    # One whose routing said "Perlu data tambahan" is approved on its own, after a look at it.
+    flagged = [
+        (r, _("perlu data tambahan; setujui satu per satu setelah memeriksa datanya."))
+        for r, _v in items
+        if needs_more_data(r.reason)
+    ]
+    items = [(r, v) for r, v in items if not needs_more_data(r.reason)]
     result = bulk.move_each(items, "sent", current_user._get_current_object())
+    result.refused.extend(flagged)
     _flash_bulk(result, _("%(n)s rujukan disetujui dan dikirim ke lembaga."))
     return redirect(url_for("referrals.approvals"))
 
