@@ -367,3 +367,21 @@ def test_trying_criteria_on_an_example_household_saves_nothing(client, auth, wor
     db.session.expire_all()
     assert [(c.name, c.expression) for c in service("ATENSI-LANSIA").criteria] == before
     assert db.session.query(DirectoryChange).count() == 0
+
+
+def test_an_expert_edit_of_a_built_criterion_wins_over_the_untouched_builder(client, auth, world):
+    svc = service("ATENSI-LANSIA")
+    auth.login("admin")
+    form = service_form(
+        svc,
+        **{
+            "criteria-0-fact": "age",
+            "criteria-0-op": "ge",
+            "criteria-0-value": "60",
+            "criteria-0-built": "age >= 60",
+            "criteria-0-expression": "age >= 65 and has_nik == true",
+        },
+    )
+    assert auth.post(f"/directory/services/{svc.id}/edit", form).status_code == 302
+    db.session.expire_all()
+    assert service("ATENSI-LANSIA").criteria[0].expression == "age >= 65 and has_nik == true"

@@ -7,6 +7,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -54,6 +55,9 @@ class CriterionForm(Form):
     fact = SelectField(_l("Fakta"), validate_choice=False, default="")
     op = SelectField(_l("Perbandingan"), validate_choice=False, default="")
     value = StringField(_l("Nilai"), validators=[Optional(), Length(max=40)])
+    # The expression the builder showed when the page was drawn: an expert who then edits the
+    # expression itself (and leaves the builder as it was) is followed, not overwritten.
+    built = HiddenField()
     expression = TextAreaField(
         _l("Ekspresi"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2}
     )

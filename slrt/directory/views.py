@@ -114,8 +114,16 @@ def _service_form(service: Service | None) -> ServiceForm:
             form.criteria.pop_entry()
         for c in service.criteria if service else []:
             fact, op, value = builder.parse(c.expression) or (builder.EXPERT, "", "")
+            built = c.expression if fact else ""
             form.criteria.append_entry(
-                {"name": c.name, "expression": c.expression, "fact": fact, "op": op, "value": value}
+                {
+                    "name": c.name,
+                    "expression": c.expression,
+                    "fact": fact,
+                    "op": op,
+                    "value": value,
+                    "built": built,
+                }
             )
         for _i in range(EXTRA_CRITERIA_ROWS):
             form.criteria.append_entry()
@@ -138,12 +146,16 @@ def _build_criteria(form: ServiceForm) -> bool:
         if crit.remove.data or not crit.fact.data:
             continue
         try:
-            crit.expression.data = builder.compose(crit.fact.data, crit.op.data, crit.value.data)
+            composed = builder.compose(crit.fact.data, crit.op.data, crit.value.data)
         except builder.BuilderError as exc:
             target = crit.value if crit.op.data in builder.operators(crit.fact.data) else crit.op
             target.errors = [*target.errors, str(exc)]
             fine = False
             continue
+        typed = (crit.expression.data or "").strip()
+        if crit.built.data and composed == crit.built.data and typed != crit.built.data:
+            continue  # the builder untouched, the expression edited by hand: the expert's wins
+        crit.expression.data = composed
         if not (crit.name.data or "").strip():
             crit.name.data = builder.sentence(crit.fact.data, crit.op.data, crit.value.data)
     return fine

@@ -46,8 +46,9 @@ def test_desk_approval_agency_accepts_and_resolves_desk_sees_feedback(page, worl
     for width in (360, 1280):
         screenshot(page, f"referral-approvals-{width}", width)
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.get_by_text("Setujui dan kirim").first.click()
-    page.locator("form button[type=submit]:has-text('Setujui dan kirim')").first.click()
+    # The row's own action (the bulk button above the list is "Setujui dan kirim yang dipilih").
+    page.locator(".ref-row-actions summary", has_text="Setujui dan kirim").first.click()
+    page.locator(".ref-row-actions form button[type=submit]:has-text('Setujui dan kirim')").first.click()
     expect(page.get_by_text("Tidak ada rujukan yang menunggu persetujuan")).to_be_visible()
 
     # 3. The agency finds it in its inbox, accepts, then resolves with an outcome.
