@@ -26,7 +26,7 @@ from slrt.intake import models as m
 from slrt.intake.provenance import max_age
 from slrt.intake.search import live_persons
 
-TODO_LIMIT = 20  # per kind: the first ones to fix, the counts say how many in all
+LIST_LIMIT = 20  # per kind: the first ones to fix, the counts say how many in all
 KINDS = ("no_nik", "stale_dtsen", "duplicates", "bad_nik", "no_rt_rw")
 
 
@@ -123,21 +123,21 @@ def report(user: User, today: date) -> Report:
             live_persons(user)
             .where(m.Person.nik_hash.is_(None), m.Person.anonymised_at.is_(None))
             .order_by(m.Person.id)
-            .limit(TODO_LIMIT)
+            .limit(LIST_LIMIT)
         ).all(),
         "stale_dtsen": db.session.scalars(
             visible(m.Household, user)
             .where(m.Household.dtsen_checked_on < cutoff)
             .order_by(m.Household.dtsen_checked_on, m.Household.id)
-            .limit(TODO_LIMIT)
+            .limit(LIST_LIMIT)
         ).all(),
-        "duplicates": found[:TODO_LIMIT],
-        "bad_nik": bad[:TODO_LIMIT],
+        "duplicates": found[:LIST_LIMIT],
+        "bad_nik": bad[:LIST_LIMIT],
         "no_rt_rw": db.session.scalars(
             visible(m.Household, user)
             .where(sa.or_(m.Household.rt.is_(None), m.Household.rw.is_(None)))
             .order_by(m.Household.id)
-            .limit(TODO_LIMIT)
+            .limit(LIST_LIMIT)
         ).all(),
     }
     return Report(villages, total, todo)
