@@ -121,6 +121,11 @@ def needs_more_data(reason: str | None) -> bool:
     return (reason or "").startswith(NEEDS_DATA_PREFIX)
 
 
+# The moves a desk writes its note on ("Lansia tanpa NIK, mohon diprioritaskan"), shown to the
+# approver and to the agency.
+DESK_NOTE_STATUSES = (ReferralStatus.SENT, ReferralStatus.AWAITING_APPROVAL)
+
+
 class Referral(Model):
     """One need sent to one service at one agency. `version` guards against lost updates."""
 

@@ -34,7 +34,13 @@ from slrt.referrals.forms import (
     TransitionForm,
     VersionForm,
 )
-from slrt.referrals.models import REFERRAL_STATUS_LABELS, Referral, ReferralEvent, needs_more_data
+from slrt.referrals.models import (
+    DESK_NOTE_STATUSES,
+    REFERRAL_STATUS_LABELS,
+    Referral,
+    ReferralEvent,
+    needs_more_data,
+)
 from slrt.referrals.models import ReferralStatus as S
 from slrt.referrals.queries import INBOX_STATUSES, capped_count, inbox_counts
 from slrt.regions.models import Region
@@ -145,7 +151,7 @@ def detail(referral_id: int) -> Any:
         show_reporter=sees_people(current_user)
         and (has(current_user, Permission.SEE_WHOLE_CASE) or not referral.case.anonymous),
         show_contact=can_see_personal_data(current_user, referral),
-        desk_notes=[e for e in events if e.to_status in (S.SENT, S.AWAITING_APPROVAL) and e.note],
+        desk_notes=[e for e in events if e.to_status in DESK_NOTE_STATUSES and e.note],
     )
 
 
@@ -298,7 +304,7 @@ def approvals() -> Any:
             sa.select(ReferralEvent.referral_id, ReferralEvent.note)
             .where(
                 ReferralEvent.referral_id.in_([r.id for r in rows]),
-                ReferralEvent.to_status == S.AWAITING_APPROVAL,
+                ReferralEvent.to_status.in_(DESK_NOTE_STATUSES),
                 ReferralEvent.note.is_not(None),
             )
             .order_by(ReferralEvent.at, ReferralEvent.id)
