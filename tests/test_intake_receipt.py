@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -41,3 +42,22 @@ def test_receipt_pdf_of_another_village_is_404(client, auth, world):
     auth.login("desk.a")
     assert client.get(f"/cases/{world.case_b.id}/receipt.pdf").status_code == 404
     assert client.get(f"/cases/{world.case_a.id}/receipt.pdf?size=letter").status_code == 400
+
+
+def test_the_80mm_receipt_is_one_strip_however_many_referrals_it_lists(world, tmp_path):
+    from slrt.intake.receipt import ReferralLine, receipt_pdf
+
+    case = make_case(office=world.office_a)
+    lines = [
+        ReferralLine(f"Layanan nomor {i}", "Dinas Sosial Kabupaten Bandung", "Terkirim") for i in range(1, 13)
+    ]
+    for referrals in ((), lines):
+        pdf = tmp_path / "receipt.pdf"
+        pdf.write_bytes(receipt_pdf(case, "80mm", referrals, officer="Rina Marlina"))
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^Pages:\s+1$", info, re.M), info
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert all(f"Layanan nomor {i}" in text for i in range(1, len(referrals) + 1))
+        assert "Simpan tanda terima ini" in text  # the last line is on the strip too
+    width, height = (float(v) for v in info.split("Page size:")[1].split("pts")[0].split(" x "))
+    assert round(width / 72 * 25.4) == 80 and height / 72 * 25.4 > 200  # longer than the shortest cut

@@ -21,7 +21,8 @@ from slrt.core.web import public_status_url
 from slrt.intake import models as m
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-SIZES = {"a4": (210.0, 297.0), "80mm": (80.0, 200.0)}
+SIZES = {"a4": (210.0, 297.0), "80mm": (80.0, 200.0)}  # 80 mm: the shortest cut of the roll
+ROLL_MAX, ROLL_MARGIN = 2000.0, 5.0  # mm: the measuring strip, and the roll's margins
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,27 @@ def receipt_pdf(
 ) -> bytes:
     """The receipt as PDF bytes, in `a4` or `80mm` (thermal roll) width; with the referrals made
     and the officer's name when reprinted after routing."""
+    if size != "80mm":
+        return bytes(_draw(case, SIZES[size], False, referrals, officer).output())
+    # A roll is cut where the text ends, however many referrals it lists: drawn once on a long
+    # strip to measure, then on a page exactly that long (one page, never a half-empty second).
+    width, shortest = SIZES[size]
+    strip = _draw(case, (width, ROLL_MAX), True, referrals, officer)
+    length = max(shortest, strip.get_y() + ROLL_MARGIN)
+    return bytes(_draw(case, (width, length), True, referrals, officer).output())
+
+
+def _draw(
+    case: m.Case,
+    page: tuple[float, float],
+    narrow: bool,
+    referrals: Sequence[ReferralLine],
+    officer: str | None,
+) -> FPDF:
     # Long on purpose: the receipt is drawn top to bottom in one pass (header, code, QR, next steps) for
     # either paper width; fpdf keeps the cursor between blocks.
-    width, height = SIZES[size]
-    narrow = size == "80mm"
-    margin = 5.0 if narrow else 18.0
+    width, height = page
+    margin = ROLL_MARGIN if narrow else 18.0
     pdf = FPDF(unit="mm", format=(width, height))
     pdf.set_margins(margin, margin, margin)
     pdf.set_auto_page_break(True, margin)
@@ -164,4 +181,4 @@ def receipt_pdf(
         "L",
         0,
     )
-    return bytes(pdf.output())
+    return pdf
