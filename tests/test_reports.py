@@ -535,3 +535,32 @@ def test_the_dashboard_offers_this_month_and_last_month_from_the_office_day(clie
     assert re.search(r'aria-current="true"\s+href="[^"]+">Bulan lalu</a>', html)
     assert f'<option value="{last.strftime("%Y-%m")}" selected>' in html
     assert 'type="month"' not in html  # no "--------- ----" in an empty month field
+
+
+def test_not_granted_referrals_are_counted_by_their_reason(client, auth, world):
+    from slrt.referrals import transitions
+
+    referral = world.referral_a
+    for to in (S.ACCEPTED, S.IN_PROGRESS):
+        transitions.transition(referral, to, world.users["agency"])
+    transitions.transition(
+        referral,
+        S.RESOLVED,
+        world.users["agency"],
+        outcome="not_granted",
+        reason="quota_full",
+        note="Kuota habis",
+    )
+    db.session.commit()
+    assert rollup("32.04").total.breakdown("referral", "not_granted_reason") == [("quota_full", 1)]
+    auth.login("slrt.bdg")
+    html = client.get("/reports/").get_data(as_text=True)
+    assert "Rujukan yang tidak dapat diberikan, menurut alasan" in html
+    assert "Kuota sudah penuh" in html
+    (href,) = [h for _n, h in _numbers_and_links(html) if "not_granted_reason" in h]
+    page = client.get(href).get_data(as_text=True)
+    assert 'data-total="1"' in page
+    body = client.get("/reports/monthly.csv").get_data().decode("utf-8-sig")
+    rows = [r for r in csv.DictReader(io.StringIO(body)) if r["Kode wilayah"] == "32.04"]
+    row = next(r for r in rows if r["Indikator"] == "Rujukan tidak dapat diberikan menurut alasan")
+    assert "Kuota sudah penuh" in row.values() and row["Nilai"] == "1"

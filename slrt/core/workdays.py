@@ -46,16 +46,59 @@ def zone_name(region_code: str | None) -> str:
     return ZONE_NAMES[zone_for(region_code)]
 
 
+def _signed_in_region() -> str | None:
+    """The region of the user signed in to this request, if any: whose office's day it is."""
+    if not has_request_context():
+        return None
+    from flask_login import current_user  # the library, not a feature package
+
+    return getattr(current_user, "scope_region_code", None)
+
+
 def local_now(region_code: str | None = None, now: datetime | None = None) -> datetime:
-    """The wall clock of the office in `region_code` (Jakarta's when none is given); `now` (an
-    aware instant) instead of the real clock."""
-    zone = zone_for(region_code)
+    """The wall clock of the office in `region_code`; when none is given, of the office of the
+    user signed in to this request, else Jakarta's. `now` (an aware instant) instead of the
+    real clock."""
+    zone = zone_for(region_code or _signed_in_region())
     return now.astimezone(zone) if now is not None else datetime.now(zone)
 
 
 def local_today(region_code: str | None = None, now: datetime | None = None) -> date:
-    """The desk's 'today': the date in the time zone of `region_code` (Jakarta when none)."""
+    """The desk's 'today': the date in the time zone of `region_code` (as `local_now`)."""
     return local_now(region_code, now).date()
+
+
+ZONES = (JAKARTA, MAKASSAR, JAYAPURA)
+# "Today" for SQL: one date, or per row by its region's zone (local_today_clause).
+Today = date | sa.ColumnElement[date]
+
+
+def zones_of(region_code: str | None) -> tuple[ZoneInfo, ...]:
+    """The time zones a region's records can be in: its province's, or all three for the country."""
+    return (zone_for(region_code),) if region_code else ZONES
+
+
+def in_zone(zone: ZoneInfo, region_column: sa.SQLColumnExpression[str]) -> sa.ColumnElement[bool]:
+    """SQL: the row's region code (any level) lies in a province of `zone`, as `zone_for` decides."""
+    province = sa.func.substr(region_column, 1, 2)
+    if zone is MAKASSAR:
+        return province.in_(sorted(_WITA))
+    if zone is JAYAPURA:
+        return province.in_(sorted(_WIT))
+    return province.not_in(sorted(_WITA | _WIT))
+
+
+def local_today_clause(region_column: sa.SQLColumnExpression[str], region_code: str | None = None) -> Today:
+    """Each row's 'today', in the time zone of its own region, for rows inside `region_code`.
+
+    A plain date when every zone those rows can be in has the same date, as for most of the day
+    (and always inside one province); between 15.00 and 17.00 UTC, when Papua and then Bali have
+    begun the next day and Jakarta has not, an SQL CASE on the row's province."""
+    days = {zone: datetime.now(zone).date() for zone in zones_of(region_code)}
+    if len(set(days.values())) == 1:
+        return next(iter(days.values()))
+    others = [(in_zone(zone, region_column), sa.literal(day, sa.Date)) for zone, day in days.items()]
+    return sa.case(*others[1:], else_=others[0][1])
 
 
 @lru_cache(maxsize=64)

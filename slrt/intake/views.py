@@ -4,7 +4,7 @@ attachments. Views stay thin: scope through `visible`/`get_or_404`, one service 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +36,7 @@ from slrt.core.nik import NIK_MISSING_LABELS
 from slrt.core.permissions import Permission, has, requires
 from slrt.core.transaction import discard
 from slrt.core.web import carries_number, held, hold, page_number, public_status_url
-from slrt.core.workdays import JAKARTA, local_today
+from slrt.core.workdays import local_now, local_today
 from slrt.directory.models import NeedCategory
 from slrt.extensions import db
 from slrt.intake import corrections, dedup, provenance, records, registration, visit_form
@@ -98,8 +98,8 @@ PER_PAGE = 20
 
 
 def start_of_today() -> datetime:
-    """Midnight in Jakarta, as UTC: 'today' for the desk is the local day."""
-    return datetime.combine(local_today(), time.min, tzinfo=JAKARTA).astimezone(UTC)
+    """The desk's midnight, as UTC: 'today' for the desk is its own local day."""
+    return local_now().replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 @bp.route("/")

@@ -11,11 +11,12 @@ from datetime import date
 import sqlalchemy as sa
 
 from slrt.core.audit import audit
-from slrt.core.workdays import local_today
+from slrt.core.workdays import Today, local_today_clause
 from slrt.extensions import db
 from slrt.notifications.models import NotificationChannel
 from slrt.notifications.services import enqueue
 from slrt.referrals import reminders
+from slrt.referrals.deadlines import past_due
 from slrt.referrals.models import RESOLVE_CLOCK, RESPOND_CLOCK, BreachKind, Referral, ReferralBreach
 from slrt.referrals.notices import agency_recipients, referral_url, supervisor_recipients
 
@@ -38,7 +39,8 @@ def sweep(today: date | None = None, batch: int = 1000) -> SweepReport:
     # Long on purpose: one loop per clock kind, each reading due rows in batches, recording a breach,
     # queueing its notices and committing the batch; the batch boundary is the point and stays visible in
     # one place.
-    today = today or local_today()
+    # Each referral's own day: a Papua deadline is missed when Papua's day ends, not Jakarta's.
+    day: Today = local_today_clause(Referral.village_code) if today is None else today
     report = SweepReport()
     supervisors: dict[str, list[tuple[int, str]]] = {}
     agencies: dict[int | None, list[tuple[int | None, str]]] = {}
@@ -55,7 +57,7 @@ def sweep(today: date | None = None, batch: int = 1000) -> SweepReport:
         while True:
             rows = db.session.scalars(
                 sa.select(Referral)
-                .where(Referral.status.in_(statuses), due_col < today, ~already, Referral.id > last_id)
+                .where(Referral.status.in_(statuses), past_due(due_col, day), ~already, Referral.id > last_id)
                 .order_by(Referral.id)
                 .limit(batch)
             ).all()
@@ -99,5 +101,5 @@ def sweep(today: date | None = None, batch: int = 1000) -> SweepReport:
                 report.breaches += 1
                 report.referral_ids.append(referral.id)
             db.session.commit()
-    report.reminders = reminders.remind_at_risk(today, batch)
+    report.reminders = reminders.remind_at_risk(day, batch)
     return report

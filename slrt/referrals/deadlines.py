@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 
-from slrt.core.workdays import WorkCalendar, calendar_for, local_today
+from slrt.core.workdays import Today, WorkCalendar, calendar_for, local_today
 from slrt.referrals.models import (
     RESOLVE_CLOCK,
     RESPOND_CLOCK,
@@ -118,7 +118,7 @@ def deadline_status(referral: Referral, today: date | None = None) -> DeadlineSt
     return DeadlineStatus.ON_TRACK
 
 
-def order_by_deadline(query: sa.Select, today: date) -> sa.Select:
+def order_by_deadline(query: sa.Select, today: Today) -> sa.Select:
     """Overdue first, then by the running clock's due date (soonest first), then the rest."""
     due = sa.case(
         *((Referral.status.in_(statuses), due_col) for statuses, due_col, _risk in CLOCKS), else_=None
@@ -128,13 +128,13 @@ def order_by_deadline(query: sa.Select, today: date) -> sa.Select:
     )
 
 
-def overdue_clause(today: date) -> sa.ColumnElement[bool]:
+def overdue_clause(today: Today) -> sa.ColumnElement[bool]:
     return sa.or_(
         *(sa.and_(Referral.status.in_(statuses), past_due(due, today)) for statuses, due, _risk in CLOCKS)
     )
 
 
-def at_risk_clause(today: date) -> sa.ColumnElement[bool]:
+def at_risk_clause(today: Today) -> sa.ColumnElement[bool]:
     return sa.or_(
         *(
             sa.and_(Referral.status.in_(statuses), risk_reached(due, risk, today))

@@ -3,13 +3,11 @@ sending needs approval, capped counts and the agency inbox counts."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 
 from slrt.accounts.models import User
 from slrt.core.access import visible
-from slrt.core.workdays import local_today
+from slrt.core.workdays import Today, local_today_clause
 from slrt.directory.models import Office
 from slrt.extensions import db
 from slrt.referrals.deadlines import at_risk_clause, overdue_clause
@@ -57,10 +55,10 @@ def count_label(n: int) -> str:
 INBOX_STATUSES = (S.SENT, S.ACCEPTED, S.IN_PROGRESS, S.WAITING_CITIZEN, S.RESOLVED, S.REJECTED, S.RETURNED)
 
 
-def user_today(user: User) -> date:
-    """'Today' for a user's lists: the day in the time zone of the region the user works in
-    (WIB, WITA or WIT); a referral's own page uses its village's (deadlines.deadline_status)."""
-    return local_today(getattr(user, "scope_region_code", None))
+def user_today(user: User) -> Today:
+    """'Today' for a user's lists, as SQL: each referral's own day in its village's time zone
+    (WIB, WITA or WIT), as on the referral's page (deadlines.deadline_status)."""
+    return local_today_clause(Referral.village_code, getattr(user, "scope_region_code", None))
 
 
 def inbox_counts(user: User) -> dict[str, int]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from slrt.core.audit import audit
 from slrt.core.db import enum_column, utcnow
+from slrt.core.workdays import Today
 from slrt.extensions import Model, db
 from slrt.notifications.models import NotificationChannel
 from slrt.notifications.services import enqueue
@@ -160,7 +161,7 @@ def _already(referral_id: int, kind: ReminderKind, due: date) -> bool:
     )
 
 
-def remind_at_risk(today: date, batch: int = 1000) -> int:
+def remind_at_risk(today: Today, batch: int = 1000) -> int:
     """The sweep's reminder: once per deadline, when a referral becomes at risk."""
     if not current_app.config.get("REMIND_AT_RISK", True):
         return 0

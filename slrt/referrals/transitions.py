@@ -178,8 +178,9 @@ def transition(
                 role=actor.role_label,
             )
         )
-    today = today or local_today()
     now = utcnow()
+    # The office's own day (WIB, WITA or WIT): deadlines, the letter's number and its date.
+    today = today or local_today(referral.village_code, now)
     data = _Input(_clean(note), _clean(message), _clean(reason), _clean(outcome), agency)
     _check_input(referral, rule, to, data)
     if rule.needs_agency and data.agency is not None:  # a missing agency was refused above

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from slrt.directory.models import Agency, NeedCategory, Service
 from slrt.extensions import db
 from slrt.intake.models import CASE_STATUS_LABELS, CASE_TYPE_LABELS, CHANNEL_LABELS
-from slrt.referrals.models import OUTCOME_LABELS, REFERRAL_STATUS_LABELS
+from slrt.referrals.models import NOT_GRANTED_REASON_LABELS, OUTCOME_LABELS, REFERRAL_STATUS_LABELS
 
 OUTCOME_KEY_LABELS = {
     **{k.value: v for k, v in OUTCOME_LABELS.items()},
@@ -47,6 +47,9 @@ class Labels:
             return str(next((v for k, v in CASE_TYPE_LABELS.items() if k.value == key), key))
         if figure == "outcome":
             return str(OUTCOME_KEY_LABELS.get(key, key))
+        if figure == "not_granted_reason":
+            reasons = {k.value: v for k, v in NOT_GRANTED_REASON_LABELS.items()}
+            return str(reasons.get(key, _l("Alasan tidak tercatat")))
         if figure == "service_outcome":
             service, _sep, outcome = key.partition("|")
             return f"{self.services.get(service, service)}: {OUTCOME_KEY_LABELS.get(outcome, outcome)}"
@@ -73,6 +76,7 @@ def figure_titles() -> dict[tuple[str, str], object]:
         ("referral", "channel"): _l("Rujukan menurut cara datang"),
         ("referral", "outcome"): _l("Rujukan menurut hasil"),
         ("referral", "service_outcome"): _l("Rujukan menurut layanan dan hasil"),
+        ("referral", "not_granted_reason"): _l("Rujukan yang tidak dapat diberikan, menurut alasan"),
         ("referral", "week"): _l("Rujukan per minggu"),
         ("referral", "accept_days"): _l("Rujukan yang sudah diterima lembaga"),
         ("referral", "resolve_days"): _l("Rujukan yang selesai ditangani"),

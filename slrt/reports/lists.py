@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from slrt.accounts.models import Role, User
 from slrt.core import tracking
 from slrt.core.access import region_clause, visible
 from slrt.core.permissions import Permission, has
-from slrt.core.workdays import JAKARTA, local_today
+from slrt.core.workdays import JAKARTA, local_today_clause
 from slrt.directory.models import Agency, Service
 from slrt.extensions import db
 from slrt.intake.models import CASE_STATUS_LABELS, CHANNEL_LABELS, Case, CaseStatus, Channel, Need
@@ -28,15 +28,16 @@ from slrt.referrals import deadlines
 from slrt.referrals.access import can_see_personal_data
 from slrt.referrals.models import (
     DEADLINE_LABELS,
+    Outcome,
     Referral,
     ReferralEvent,
     ReferralStatus,
 )
-from slrt.referrals.queries import INBOX_STATUSES
+from slrt.referrals.queries import INBOX_STATUSES, user_today
 from slrt.regions.models import Region
 from slrt.reports.labels import OUTCOME_KEY_LABELS
 from slrt.reports.rollup import Period
-from slrt.reports.tally import NO_AGENCY
+from slrt.reports.tally import NO_AGENCY, UNRECORDED, created_between
 
 
 class BadFilter(ValueError):
@@ -54,13 +55,13 @@ def _enum(enum_cls: type, key: str) -> Any:
         raise BadFilter(str(_l("Nilai filter %(v)s tidak dikenal.", v=key))) from exc
 
 
-def _week(key: str, column: Any) -> sa.ColumnElement[bool]:
+def _week(key: str, column: Any, village_column: Any) -> sa.ColumnElement[bool]:
+    """Records of the week starting Monday `key`, each in its own village's calendar (as tallied)."""
     try:
         monday = date.fromisoformat(key)
     except ValueError as exc:
         raise BadFilter(str(_l("Minggu %(v)s tidak dikenal.", v=key))) from exc
-    start = datetime.combine(monday, time.min, tzinfo=JAKARTA).astimezone(UTC)
-    return sa.and_(column >= start, column < start + timedelta(days=7))
+    return created_between(column, village_column, None, monday, monday + timedelta(days=7))
 
 
 def _has_event(status: ReferralStatus) -> sa.ColumnElement[bool]:
@@ -97,11 +98,16 @@ def referral_filter(figure: str, key: str) -> sa.ColumnElement[bool]:
         if key not in OUTCOME_KEY_LABELS:
             raise BadFilter(str(_l("Nilai filter %(v)s tidak dikenal.", v=key)))
         return sa.and_(Referral.status == S.RESOLVED, Referral.outcome == key)
+    if figure == "not_granted_reason":
+        not_granted = referral_filter("outcome", Outcome.NOT_GRANTED)
+        if key == UNRECORDED:
+            return sa.and_(not_granted, Referral.outcome_reason.is_(None))
+        return sa.and_(not_granted, Referral.outcome_reason == key)
     if figure == "service_outcome":
         service, _sep, outcome = key.partition("|")
         return sa.and_(referral_filter("service", service), referral_filter("outcome", outcome))
     if figure == "week":
-        return _week(key, Referral.created_at)
+        return _week(key, Referral.created_at, Referral.village_code)
     if figure == "accept_days":
         return sa.and_(_has_event(S.ACCEPTED), _was_sent())
     if figure == "resolve_days":
@@ -127,7 +133,7 @@ def case_filter(figure: str, key: str) -> sa.ColumnElement[bool]:
         sent = sa.select(Referral.case_id).where(Referral.sent_at.is_not(None))
         return sa.and_(Case.status == CaseStatus.CLOSED, Case.id.not_in(sent))
     if figure == "week":
-        return _week(key, Case.created_at)
+        return _week(key, Case.created_at, Case.village_code)
     raise BadFilter(str(_l("Angka %(v)s tidak dikenal.", v=figure)))
 
 
@@ -285,14 +291,14 @@ def records(user: User, args: Mapping[str, str], region: str | None) -> RecordLi
     if subject == "referral":
         query = visible(Referral, user).where(
             region_clause(Referral.village_code, region),
-            period.created_clause(Referral.created_at),
+            period.created_clause(Referral.created_at, Referral.village_code, region),
             referral_filter(figure, key),
         )
         deadline = args.get("deadline")
         if deadline == "overdue":
-            query = query.where(deadlines.overdue_clause(local_today()))
+            query = query.where(deadlines.overdue_clause(local_today_clause(Referral.village_code, region)))
         elif deadline == "at_risk":
-            query = query.where(deadlines.at_risk_clause(local_today()))
+            query = query.where(deadlines.at_risk_clause(local_today_clause(Referral.village_code, region)))
         elif deadline:
             raise BadFilter(str(_l("Nilai filter %(v)s tidak dikenal.", v=deadline)))
         query = referral_options(query.order_by(Referral.created_at.desc(), Referral.id.desc()))
@@ -302,7 +308,7 @@ def records(user: User, args: Mapping[str, str], region: str | None) -> RecordLi
     if subject == "case":
         query = visible(Case, user).where(
             region_clause(Case.village_code, region),
-            period.created_clause(Case.created_at),
+            period.created_clause(Case.created_at, Case.village_code, region),
             case_filter(figure, key),
         )
         query = query.options(joinedload(Case.reporter), joinedload(Case.household)).order_by(
@@ -312,7 +318,7 @@ def records(user: User, args: Mapping[str, str], region: str | None) -> RecordLi
     if subject == "survey":
         query = visible(SurveyResponse, user).where(
             region_clause(SurveyResponse.village_code, region),
-            period.created_clause(SurveyResponse.created_at),
+            period.created_clause(SurveyResponse.created_at, SurveyResponse.village_code, region),
         )
         if key:
             query = query.where(SurveyResponse.rating == _int(key))
@@ -413,9 +419,9 @@ def inbox(user: User, args: Mapping[str, str]) -> RecordList:
         filters["urgent"] = "1"
     deadline = args.get("deadline", "")
     if deadline == "overdue":
-        query = query.where(deadlines.overdue_clause(local_today()))
+        query = query.where(deadlines.overdue_clause(user_today(user)))
     elif deadline == "at_risk":
-        query = query.where(deadlines.at_risk_clause(local_today()))
+        query = query.where(deadlines.at_risk_clause(user_today(user)))
     if deadline:
         filters["deadline"] = deadline
     query = referral_options(
@@ -427,7 +433,7 @@ def inbox(user: User, args: Mapping[str, str]) -> RecordList:
 
 
 def overdue(user: User, args: Mapping[str, str]) -> RecordList:
-    query = visible(Referral, user).where(deadlines.overdue_clause(local_today()))
+    query = visible(Referral, user).where(deadlines.overdue_clause(user_today(user)))
     query = referral_options(
         query.order_by(sa.func.coalesce(Referral.resolve_due, Referral.respond_due), Referral.id)
     )

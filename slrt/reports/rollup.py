@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from slrt.core.access import region_clause
-from slrt.core.workdays import local_today
+from slrt.core.workdays import local_today_clause
 from slrt.extensions import db
 from slrt.referrals.deadlines import CLOCKS, past_due, risk_reached
 from slrt.referrals.models import Referral
@@ -29,24 +29,19 @@ from slrt.reports.tally import (
     REFERRAL,
     REGION_LEVELS,
     SURVEY,
+    created_between,
     local_date,
     month_start,
-    month_start_utc,
     next_month,
 )
 
 
 @dataclass(frozen=True)
 class Period:
-    """Whole months, Jakarta time; None leaves that end open."""
+    """Whole months, each record in its own region's calendar; None leaves that end open."""
 
     first: date | None = None
     last: date | None = None
-
-    def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
-        start = month_start_utc(self.first) if self.first else None
-        end = month_start_utc(next_month(self.last)) if self.last else None
-        return start, end
 
     def months_clause(self, column: sa.SQLColumnExpression[date]) -> sa.ColumnElement[bool]:
         clauses = []
@@ -56,14 +51,15 @@ class Period:
             clauses.append(column <= self.last)
         return sa.and_(sa.true(), *clauses)
 
-    def created_clause(self, column: sa.SQLColumnExpression[datetime]) -> sa.ColumnElement[bool]:
-        start, end = self.utc_bounds()
-        clauses = []
-        if start:
-            clauses.append(column >= start)
-        if end:
-            clauses.append(column < end)
-        return sa.and_(sa.true(), *clauses)
+    def created_clause(
+        self,
+        column: sa.SQLColumnExpression[datetime],
+        region_column: sa.SQLColumnExpression[str],
+        region_code: str | None,
+    ) -> sa.ColumnElement[bool]:
+        """Records created in these months, each by the calendar of its own region (as tallied)."""
+        end = next_month(self.last) if self.last else None
+        return created_between(column, region_column, region_code, self.first, end)
 
 
 def median_of(histogram: dict[int, int]) -> float | None:
@@ -192,7 +188,7 @@ def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tu
 
     # Live, per running clock: only referrals whose clock runs are read, off the covering
     # partial indexes of models.py. The rules are those of referrals/deadlines.py.
-    today = local_today()
+    today = local_today_clause(Referral.village_code, region_code)
     for statuses, due, risk in CLOCKS:
         code = sa.func.substr(Referral.village_code, 1, width, type_=sa.String)  # typed, for mypy
         is_overdue = past_due(due, today)
@@ -201,14 +197,15 @@ def _grouped(region_code: str | None, period: Period, by_month: bool) -> dict[tu
             Referral.status.in_(statuses),
             sa.or_(is_overdue, is_at_risk),
             region_clause(Referral.village_code, region_code),
-            period.created_clause(Referral.created_at),
+            period.created_clause(Referral.created_at, Referral.village_code, region_code),
         )
         if by_month:
             rows: Iterable[tuple[Any, ...]] = db.session.execute(
                 sa.select(code, Referral.created_at, is_overdue).where(*where)
             )
             for child_code, created, late in rows:
-                figures = out.setdefault((month_start(local_date(created)), child_code), Figures())
+                month = month_start(local_date(created, child_code))
+                figures = out.setdefault((month, child_code), Figures())
                 figures.overdue += bool(late)
                 figures.at_risk += not late
             continue

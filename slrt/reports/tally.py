@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -19,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from slrt.core.access import in_region
 from slrt.core.db import upsert_insert, utcnow
-from slrt.core.workdays import JAKARTA, LocalHoliday, WorkCalendar
+from slrt.core.workdays import JAKARTA, ZONES, LocalHoliday, WorkCalendar, in_zone, zone_for, zones_of
 from slrt.directory.models import Agency, Service
 from slrt.extensions import db
 from slrt.intake.models import Case, CaseStatus, Need
 from slrt.public.models import SurveyResponse
-from slrt.referrals.models import Referral, ReferralEvent, ReferralStatus
+from slrt.referrals.models import Outcome, Referral, ReferralEvent, ReferralStatus
 from slrt.reports.models import RegionTally, ReportTally, ReportVillage
 
 CASE, REFERRAL, SURVEY = "case", "referral", "survey"
@@ -38,10 +39,13 @@ REGION_KEY = ("region_code", "month", "subject", "figure", "key")
 # Villages recomputed per round: bounds the memory a rebuild of millions of records needs.
 CHUNK = 50
 NO_AGENCY = "-"
+# The key of a "not granted" referral whose reason was not recorded (before reasons were codes).
+UNRECORDED = "-"
 
 
-def local_date(ts: datetime) -> date:
-    return ts.astimezone(JAKARTA).date()
+def local_date(ts: datetime, region_code: str | None = None) -> date:
+    """The office's own date of an instant: in the time zone of `region_code` (WIB when none)."""
+    return ts.astimezone(zone_for(region_code)).date()
 
 
 def month_start(day: date) -> date:
@@ -72,7 +76,7 @@ class Calendars:
         self._between: dict[tuple[frozenset[date], date, date], int] = {}
 
     def days(self, village: str, start: datetime, end: datetime) -> int:
-        """Working days from `start` to `end` (Jakarta dates) in `village`: 0 on the same day."""
+        """Working days from `start` to `end` (the village's own dates) in `village`: 0 on the same day."""
         extra = self._by_village.get(village)
         if extra is None:
             extra = self._by_village[village] = frozenset(
@@ -80,7 +84,7 @@ class Calendars:
                 for d, code in self.holidays
                 if in_region(village, code)  # a holiday without a region is national
             )
-        a, b = local_date(start), local_date(end)
+        a, b = local_date(start, village), local_date(end, village)
         key = (extra, a, b)
         if key not in self._between:
             cal = self._calendars.get(extra) or self._calendars.setdefault(extra, WorkCalendar(extra))
@@ -92,34 +96,59 @@ def next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def month_start_utc(month: date) -> datetime:
-    """Midnight Jakarta time of the first of `month`, as UTC: where the month's records begin."""
-    return datetime.combine(month, time.min, tzinfo=JAKARTA).astimezone(UTC)
+def midnight_utc(day: date, zone: ZoneInfo = JAKARTA) -> datetime:
+    """Local midnight at the start of `day` in `zone`, as UTC: where that day's records begin."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
-def created_in(column: sa.SQLColumnExpression[datetime], months: Months) -> sa.ColumnElement[bool]:
-    """`column`, a UTC timestamp, falls in one of these months (Jakarta time); None: any month."""
+def created_in(
+    column: sa.SQLColumnExpression[datetime], months: Months, zone: ZoneInfo = JAKARTA
+) -> sa.ColumnElement[bool]:
+    """`column`, a UTC timestamp, falls in one of these months of `zone`; None: any month."""
     if months is None:
         return sa.true()
     return sa.or_(
         *(
-            sa.and_(column >= month_start_utc(m), column < month_start_utc(next_month(m)))
+            sa.and_(column >= midnight_utc(m, zone), column < midnight_utc(next_month(m), zone))
             for m in sorted(months)
         )
     )
 
 
+def created_between(
+    column: sa.SQLColumnExpression[datetime],
+    region_column: sa.SQLColumnExpression[str],
+    region_code: str | None,
+    first: date | None,
+    end: date | None,
+) -> sa.ColumnElement[bool]:
+    """`column` (UTC) falls on a local day from `first` up to, not including, `end` (None: open),
+    each row in the time zone of its own region, for rows inside `region_code`."""
+
+    def bounds(zone: ZoneInfo) -> sa.ColumnElement[bool]:
+        clauses = [column >= midnight_utc(first, zone)] if first else []
+        clauses += [column < midnight_utc(end, zone)] if end else []
+        return sa.and_(sa.true(), *clauses)
+
+    zones = zones_of(region_code)
+    if len(zones) == 1 or (first is None and end is None):
+        return bounds(zones[0])
+    return sa.or_(*(sa.and_(in_zone(zone, region_column), bounds(zone)) for zone in zones))
+
+
 def _village_tallies(
     session: Session, villages: list[str], calendars: Calendars, months: Months = None
 ) -> Counter:
-    """The tallies of these villages, of the records created in `months` (None: all)."""
+    """The tallies of these villages (all in one time zone), of the records created in `months`
+    (None: all), each counted in the month and week of the village's own calendar."""
     counts: Counter = Counter()
+    zone = zone_for(villages[0])
 
     def add(village: str, month: date, subject: str, figure: str, key: str) -> None:
         counts[(village, month, subject, figure, key)] += 1
 
-    in_villages = sa.and_(Case.village_code.in_(villages), created_in(Case.created_at, months))
-    referrals_in = sa.and_(Referral.village_code.in_(villages), created_in(Referral.created_at, months))
+    in_villages = sa.and_(Case.village_code.in_(villages), created_in(Case.created_at, months, zone))
+    referrals_in = sa.and_(Referral.village_code.in_(villages), created_in(Referral.created_at, months, zone))
     needs: dict[int, set[str]] = {}
     for case_id, category in session.execute(
         sa.select(Need.case_id, Need.category_code).join(Case, Case.id == Need.case_id).where(in_villages)
@@ -135,7 +164,7 @@ def _village_tallies(
     )
     cases = sa.select(Case.id, Case.village_code, Case.created_at, Case.channel, Case.type, Case.status)
     for cid, village, created, channel, ctype, status in session.execute(cases.where(in_villages)):
-        day = local_date(created)
+        day = local_date(created, village)
         month, week = month_start(day), week_start(day).isoformat()
         for figure, key in (
             ("total", ""),
@@ -165,6 +194,7 @@ def _village_tallies(
             Referral.created_at,
             Referral.status,
             Referral.outcome,
+            Referral.outcome_reason,
             Referral.sent_at,
             Referral.closed_at,
             Need.category_code,
@@ -178,12 +208,14 @@ def _village_tallies(
         .outerjoin(Agency, Agency.id == Referral.agency_id)
         .where(referrals_in)
     )
-    # Eleven columns are more than SQLAlchemy's typed select() overloads (ten): typed as rows of
+    # Twelve columns are more than SQLAlchemy's typed select() overloads (ten): typed as rows of
     # any length, they unpack into the loop's names.
     rows: Iterable[tuple[Any, ...]] = session.execute(referrals.execution_options(yield_per=2000))
-    for rid, village, created, status, outcome, sent_at, closed_at, need, service, agency, channel in rows:
+    for row in rows:
+        rid, village, created, status, outcome, reason, sent_at, closed_at, *names = row
+        need, service, agency, channel = names
         result = outcome_key(status, outcome)
-        day = local_date(created)
+        day = local_date(created, village)
         month = month_start(day)
         for figure, key in (
             ("total", ""),
@@ -197,6 +229,8 @@ def _village_tallies(
             ("week", week_start(day).isoformat()),
         ):
             add(village, month, REFERRAL, figure, key)
+        if result == Outcome.NOT_GRANTED:
+            add(village, month, REFERRAL, "not_granted_reason", reason or UNRECORDED)
         sent = firsts.get((rid, ReferralStatus.SENT)) or sent_at
         accepted = firsts.get((rid, ReferralStatus.ACCEPTED))
         if sent is not None and accepted is not None:
@@ -206,10 +240,10 @@ def _village_tallies(
 
     surveys = sa.select(SurveyResponse.village_code, SurveyResponse.created_at, SurveyResponse.rating)
     in_scope = sa.and_(
-        SurveyResponse.village_code.in_(villages), created_in(SurveyResponse.created_at, months)
+        SurveyResponse.village_code.in_(villages), created_in(SurveyResponse.created_at, months, zone)
     )
     for village, created, rating in session.execute(surveys.where(in_scope)):
-        add(village, month_start(local_date(created)), SURVEY, "rating", str(rating))
+        add(village, month_start(local_date(created, village)), SURVEY, "rating", str(rating))
     return counts
 
 
@@ -231,10 +265,11 @@ def refresh(scope: dict[str, Months], session: Session, *, regions: bool = True)
         return 0
     _stamp(session, villages)
     calendars = Calendars(session)
-    whole = [v for v in villages if scope[v] is None]
-    batches: list[tuple[list[str], Months]] = [
-        (whole[i : i + CHUNK], None) for i in range(0, len(whole), CHUNK)
-    ]
+    # A batch's villages share a time zone: its months begin at one local midnight.
+    batches: list[tuple[list[str], Months]] = []
+    for zone in ZONES:
+        whole = [v for v in villages if scope[v] is None and zone_for(v) is zone]
+        batches += [(whole[i : i + CHUNK], None) for i in range(0, len(whole), CHUNK)]
     batches += [([v], scope[v]) for v in villages if scope[v] is not None]
     written = 0
     for batch, months in batches:
@@ -373,7 +408,7 @@ def _touched(objects: Iterable[object]) -> Iterator[tuple[str, object]]:
                 yield from (("village", v) for v in villages)
             for village in villages:
                 for at in created:
-                    yield "month", (village, month_start(local_date(at)))
+                    yield "month", (village, month_start(local_date(at, village)))
             # A case's referrals carry its channel, and its "resolved at the desk" depends on them.
             if isinstance(obj, Case) and obj.id is not None:
                 yield "case", obj.id
@@ -404,7 +439,7 @@ def _scope(session: Session, pending: set[tuple[str, object]]) -> dict[str, Mont
                 Referral.id.in_(referral_ids)
             )
         ):
-            months.add((village, month_start(local_date(created))))
+            months.add((village, month_start(local_date(created, village))))
             case_ids.add(case_id)
     if case_ids:
         cases = sa.select(Case.village_code, Case.created_at).where(Case.id.in_(case_ids))
@@ -412,7 +447,7 @@ def _scope(session: Session, pending: set[tuple[str, object]]) -> dict[str, Mont
             Referral.case_id.in_(case_ids)
         )
         for village, created in chain(session.execute(cases), session.execute(referrals)):
-            months.add((village, month_start(local_date(created))))
+            months.add((village, month_start(local_date(created, village))))
     by_village: dict[str, set[date]] = {}
     for village, month in months:
         by_village.setdefault(village, set()).add(month)
