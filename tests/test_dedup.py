@@ -274,3 +274,52 @@ def test_data_quality_counts_per_village_and_lists_the_work_for_the_desk(client,
     assert cells == [str(no_nik), "1", "1", "1", cells[4]] and int(cells[4]) >= 2
     assert "Asep Bad Nik" in html and "Ujang Lama" in html and "Enok Sumarni · Enok Sumarny" not in html
     assert "Enok Sumarni</a> · <a" in html  # a desk officer sees the pair, the coordinator merges
+
+
+def test_the_dashboards_sum_the_nightly_quality_counts_from_village_to_regency(client, auth, world, runner):
+    from slrt.core.workdays import local_today
+    from slrt.intake import quality
+
+    _pair()  # two persons without NIK, one suspected pair, one household without RW
+    make_person(VILLAGE_B, name="Dadang Tanpa Nik", nik_missing_reason=m.NikMissingReason.LOST)
+    db.session.commit()
+    auth.login("desk.a")
+    html = client.get("/reports/").get_data(as_text=True)
+    assert "Kualitas data belum pernah dihitung" in html  # before the first night's run
+    result = runner.invoke(args=["quality", "refresh"])
+    assert result.exit_code == 0, result.output
+    # The stored counts of village A are the ones the desk's own page counts live.
+    live = quality.report(world.users["desk_a"], local_today()).total
+    stored, computed = quality.summed(VILLAGE_A, len(VILLAGE_A))
+    assert computed is not None
+    village = stored[VILLAGE_A]
+    assert (village.no_nik, village.duplicates, village.no_rt_rw, village.stale_dtsen, village.bad_nik) == (
+        live.no_nik,
+        live.duplicates,
+        live.no_rt_rw,
+        live.stale_dtsen,
+        live.bad_nik,
+    )
+    assert village.duplicates == 1
+    # Up the hierarchy: the district, the regency and the province hold the sum of their villages.
+    for width, region in ((8, "32.04"), (5, "32"), (2, None)):
+        level, villages = quality.summed(region, width)[0], quality.summed(region, len(VILLAGE_A))[0]
+        assert all(len(code) == width for code in level)
+        for kind in ("no_nik_total", "duplicates", "no_rt_rw"):
+            assert sum(getattr(r, kind) for r in level.values()) == sum(
+                getattr(v, kind) for v in villages.values()
+            )
+        assert sum(r.no_nik["lost"] for r in level.values()) == 1
+        assert sum(r.no_nik_total for r in level.values()) >= 3
+    assert set(quality.summed(None, 2)[0]) == {"32"}
+    client.post("/logout", data={"csrf_token": auth.csrf()})
+    auth.login("slrt.bdg")
+    html = client.get("/reports/?region=32.04").get_data(as_text=True)
+    section = html[html.index('id="kualitas-data"') :].split("</section>")[0]
+    assert "Cileunyi" in section and "KTP/KK hilang 1" in section
+    assert "Buka daftar pekerjaan kualitas data" in section
+    client.post("/logout", data={"csrf_token": auth.csrf()})
+    auth.login("admin")
+    html = client.get("/reports/").get_data(as_text=True)
+    section = html[html.index('id="kualitas-data"') :].split("</section>")[0]
+    assert "Jawa Barat" in section and "Buka daftar pekerjaan" not in section  # counts, no people

@@ -16,6 +16,7 @@ STEPS = (
     "slrt.demo.public",
     "slrt.demo.privacy",
     "slrt.demo.reports",
+    "slrt.demo.quality",
 )
 
 

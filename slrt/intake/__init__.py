@@ -5,7 +5,7 @@ def init_app(app):
     from slrt.core.web import add_labels
     from slrt.intake import models as m
     from slrt.intake import provenance
-    from slrt.intake.cli import dedup_cli
+    from slrt.intake.cli import dedup_cli, quality_cli
     from slrt.intake.dedup_views import bp as dedup_bp
     from slrt.intake.fact_views import bp as facts_bp
     from slrt.intake.records import birth_text
@@ -13,6 +13,7 @@ def init_app(app):
 
     app.register_blueprint(bp)
     app.cli.add_command(dedup_cli)
+    app.cli.add_command(quality_cli)
     app.register_blueprint(facts_bp)
     app.register_blueprint(dedup_bp)
     app.add_template_filter(birth_text, "birth")

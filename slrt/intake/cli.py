@@ -1,4 +1,5 @@
-"""`flask dedup scan --region CODE`: the suspected duplicates of a region, for review."""
+"""`flask dedup scan --region CODE`: the suspected duplicates of a region, for review; `flask
+quality refresh`: the data-quality counts the dashboards show."""
 
 from __future__ import annotations
 
@@ -37,3 +38,19 @@ def scan(region_code: str, fmt: str, threshold: float) -> None:
         evidence = ", ".join(f"{k}={v:.2f}" for k, v in c.evidence.items())
         click.echo(f"{c.person_a} {c.person_b} {c.score:.3f}  {evidence}")
     click.echo(f"{len(found)} pair(s)")
+
+
+quality_cli = AppGroup("quality", help="Data quality per village.")
+
+
+@quality_cli.command("refresh")
+@click.option("--region", "region_code", default="", help="Region code; the whole country when left out.")
+def refresh(region_code: str) -> None:
+    """Recount each village's data quality for the dashboards (run it nightly, e.g. from cron)."""
+    from slrt.core.workdays import local_today
+    from slrt.extensions import db
+    from slrt.intake import quality
+
+    villages = quality.refresh(region_code.strip() or None, local_today(region_code.strip() or None))
+    db.session.commit()
+    click.echo(f"{villages} village(s) with something to fix")

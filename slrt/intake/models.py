@@ -461,3 +461,17 @@ class PersonMerge(Model):
     survivor = relationship(Person, foreign_keys=[survivor_id])
     merged = relationship(Person, foreign_keys=[merged_id])
     merged_by = relationship("User", foreign_keys=[merged_by_id])
+
+
+class QualityTally(Model):
+    """The data-quality counts of one village (slrt.intake.quality), stored each night by `flask
+    quality refresh` for the dashboards, which sum them per region. `kind` is one of quality.KINDS;
+    `key` is the reason recorded for a missing NIK ("" otherwise). Zeros are not stored."""
+
+    __tablename__ = "quality_tallies"
+
+    village_code: Mapped[str] = mapped_column(sa.String(13), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    count: Mapped[int]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

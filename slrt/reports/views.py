@@ -16,19 +16,22 @@ from flask_login import current_user, login_required
 from slrt.core.access import in_scope_region, region_clause
 from slrt.core.audit import audit
 from slrt.core.db import streamed, utcnow
+from slrt.core.nik import NIK_MISSING_LABELS
 from slrt.core.permissions import Permission, has, requires
 from slrt.core.timezones import local_moment
 from slrt.core.web import page_number
 from slrt.core.workdays import local_today
 from slrt.extensions import db
+from slrt.intake import quality
+from slrt.intake.quality import VillageQuality
 from slrt.referrals import register as registers
 from slrt.regions.models import Region
 from slrt.regions.services import region_path
 from slrt.reports import charts, exports, lists
 from slrt.reports.labels import Labels, figure_titles
 from slrt.reports.models import ReportTally
-from slrt.reports.rollup import Figures, Period, monthly, next_month, rollup
-from slrt.reports.tally import CASE, REFERRAL
+from slrt.reports.rollup import Figures, Period, child_level, monthly, next_month, rollup
+from slrt.reports.tally import CASE, CODE_WIDTH, REFERRAL
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -89,6 +92,7 @@ BREAKDOWNS = [
     (REFERRAL, "agency"),
     (REFERRAL, "status"),
     (REFERRAL, "channel"),
+    (REFERRAL, "not_granted_reason"),
     (CASE, "need"),
     (CASE, "channel"),
     (CASE, "status"),
@@ -125,6 +129,11 @@ def dashboard() -> Any:
     # Most districts of a regency are often all zeros: they are folded away unless asked for.
     show_empty = request.args.get("kosong") == "tampil"
     children = [(r, f) for r, f in data.children if show_empty or not f.empty]
+    quality_by_code, quality_computed = quality.summed(region, CODE_WIDTH[child_level(region)])
+    quality_rows = [(r, quality_by_code[r.code]) for r, _f in data.children if r.code in quality_by_code]
+    quality_total = VillageQuality("", "")
+    for _r, q in quality_rows:
+        quality_total.add(q)
     today = local_today()
     scope = current_user.scope_region_code
     path = [r for r in region_path(region) if in_scope_region(current_user, r.code)] if region else []
@@ -147,6 +156,10 @@ def dashboard() -> Any:
         weeks=weeks,
         week_chart=charts.columns([(w.strftime("%d/%m"), a, b) for w, a, b in weeks], legend),
         drill=region is None or len(region) < 13,
+        quality_rows=quality_rows,
+        quality_total=quality_total,
+        quality_computed=quality_computed,
+        nik_reasons=[(k.value, label) for k, label in NIK_MISSING_LABELS.items()] + [("", None)],
     )
 
 
@@ -323,6 +336,12 @@ def monthly_rows(region: str | None, period: Period) -> list[list[Any]]:
         add(_("Rujukan"), "", figures.n(REFERRAL))
         for key, n in figures.breakdown(REFERRAL, "service_outcome"):
             add(_("Rujukan menurut layanan dan hasil"), label(REFERRAL, "service_outcome", key), n)
+        for key, n in figures.breakdown(REFERRAL, "not_granted_reason"):
+            add(
+                _("Rujukan tidak dapat diberikan menurut alasan"),
+                label(REFERRAL, "not_granted_reason", key),
+                n,
+            )
         add(_("Rujukan terlambat"), "", figures.overdue)
         for figure, text in DAYS_FIGURES:
             add(str(text), "", _median(figures, figure))
