@@ -51,7 +51,7 @@ def dress_village_office(world: factories.World) -> None:
 def send_at(referral: Referral, actor, moment: datetime, monkeypatch) -> None:
     """Sends the referral as `actor` with the clock frozen at `moment` (aware UTC)."""
     monkeypatch.setattr(transitions, "utcnow", lambda: moment)
-    transitions.transition(referral, S.SENT, actor, today=moment.date())
+    transitions.transition(referral, S.SENT, actor)  # its day: the village's, at `moment`
     db.session.commit()
 
 

@@ -296,3 +296,68 @@ def test_not_granted_needs_a_coded_reason_and_partly_delivered_exists(world):
     other = referral_in(world, S.IN_PROGRESS, service="PKH")
     transition(other, "resolved", world.users["agency"], outcome="partly_delivered")
     assert other.outcome == "partly_delivered" and other.outcome_reason is None
+
+
+def test_what_the_agency_sees_of_the_citizens_contact_follows_the_referrals_service(world, client, auth):
+    """A violence case's agency gets the phone, not the home address; a service set to 'name only'
+    shows neither, nor the scans, in the page, the inbox export or the attachment's own URL."""
+    from slrt.directory.models import AgencyContact, Service
+    from slrt.intake import models as m
+    from slrt.intake import uploads as attachments
+
+    reporter = world.case_a.reporter
+    reporter.phone = "+6281311112222"
+    world.case_a.household.street, world.case_a.household.rt = "Jl. Melati 7", "003"
+    scan = m.Attachment(
+        case=world.case_a,
+        kind=m.AttachmentKind.KTP,
+        original_name="ktp.jpg",
+        stored_name="ktp-a.jpg",
+        content_type="image/jpeg",
+        size=3,
+    )
+    db.session.add(scan)
+    db.session.flush()
+    path = attachments.attachment_path(scan)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xff\xd8\xff")
+    referral = referral_in(world, S.SENT)
+    service = db.session.scalar(sa.select(Service).where(Service.code == "BPNT"))
+    db.session.commit()
+    auth.login("dinsos")
+
+    def seen() -> tuple[str, str]:
+        page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+        export = client.get("/reports/export/inbox.csv").get_data().decode("utf-8-sig")
+        return page, export
+
+    page, export = seen()
+    assert "+6281311112222" in page and "Jl. Melati 7, RT 003" in page and "ktp.jpg" in page
+    assert "+6281311112222" in export and "Jl. Melati 7" in export
+    assert client.get(f"/attachments/{scan.id}").status_code == 200
+
+    service.agency_contact = AgencyContact.PHONE
+    db.session.commit()
+    page, export = seen()
+    assert "+6281311112222" in page and "Jl. Melati 7" not in page and "ktp.jpg" in page
+    assert "hubungi desk pengirim untuk mengatur pertemuan" in page
+    assert "+6281311112222" in export and "Jl. Melati 7" not in export
+
+    service.agency_contact = AgencyContact.NAME
+    db.session.commit()
+    page, export = seen()
+    assert "+6281311112222" not in page and "Jl. Melati 7" not in page and "ktp.jpg" not in page
+    assert "+6281311112222" not in export and "Jl. Melati 7" not in export
+    assert client.get(f"/attachments/{scan.id}").status_code == 404
+    assert reporter.name in page  # the name stays: the agency acts on the person
+
+
+def test_the_catalogue_gives_the_violence_service_the_phone_not_the_address(world):
+    from slrt.directory.models import AgencyContact, Service
+
+    uptd = db.session.scalar(sa.select(Service).where(Service.code == "UPTD-PPA"))
+    assert uptd.agency_contact is AgencyContact.PHONE
+    assert (
+        db.session.scalar(sa.select(Service).where(Service.code == "PKH")).agency_contact
+        is AgencyContact.FULL
+    )

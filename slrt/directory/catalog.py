@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from slrt.directory.models import Combine, NeedCategory, Service
+from slrt.directory.models import AgencyContact, Combine, NeedCategory, Service
 from slrt.extensions import db
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "catalog.json"
@@ -145,6 +145,7 @@ def load_catalog(path: Path | str = DEFAULT_PATH, *, keep_edited: bool = False) 
         svc.needs = list(row.get("needs", []))
         svc.sla_respond_days, svc.sla_resolve_days = row.get("sla", [3, 14])
         svc.needs_nik = bool(row.get("needs_nik", False))
+        svc.agency_contact = AgencyContact(row.get("agency_contact", "full"))
         svc.urgent = bool(row.get("urgent", False))
         svc.screen = bool(row.get("screen", True))
         svc.default_agency_code = row.get("agency")

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from slrt.directory.models import COMBINE_LABELS
+from slrt.directory.models import AGENCY_CONTACT_LABELS, COMBINE_LABELS
 
 
 class AgencyForm(FlaskForm):
@@ -88,6 +88,11 @@ class ServiceForm(FlaskForm):
         validators=[InputRequired(_l("Wajib diisi.")), NumberRange(1, 365)],
     )
     needs_nik = BooleanField(_l("Memerlukan NIK"))
+    agency_contact = SelectField(
+        _l("Yang dilihat lembaga penerima dari kontak warga"),
+        choices=list(AGENCY_CONTACT_LABELS.items()),
+        default="full",
+    )
     urgent = BooleanField(_l("Selalu mendesak"))
     active = BooleanField(_l("Aktif"), default=True)
     default_agency_code = StringField(_l("Kode lembaga bawaan"), validators=[Optional(), Length(max=40)])

@@ -103,6 +103,23 @@ COMBINE_LABELS = {
 }
 
 
+class AgencyContact(enum.StrEnum):
+    """How much of the citizen's contact the receiving agency sees on a referral of the service
+    (slrt.referrals.access.contact_shown): the agency acts on the person, but needs no more than
+    its work asks (UU 27/2022)."""
+
+    FULL = "full"  # phone, address and the attached documents
+    PHONE = "phone"  # phone and documents, not the address (the desk arranges where to meet)
+    NAME = "name"  # the name only: the desk passes on what the agency needs
+
+
+AGENCY_CONTACT_LABELS = {
+    AgencyContact.FULL: _l("Telepon, alamat dan dokumen"),
+    AgencyContact.PHONE: _l("Telepon dan dokumen, tanpa alamat"),
+    AgencyContact.NAME: _l("Nama saja; desk yang menyampaikan"),
+}
+
+
 class Service(Model):
     """A programme or service a need can be referred to (PKH, BPNT, ADMINDUK, ...)."""
 
@@ -117,6 +134,11 @@ class Service(Model):
     sla_respond_days: Mapped[int] = mapped_column(default=3)
     sla_resolve_days: Mapped[int] = mapped_column(default=14)
     needs_nik: Mapped[bool] = mapped_column(default=False)
+    agency_contact: Mapped[AgencyContact] = mapped_column(
+        enum_column(AgencyContact, "agency_contact"),
+        default=AgencyContact.FULL,
+        server_default=AgencyContact.FULL.value,
+    )
     # Offered by household screening besides the named needs (slrt.routing.engine.route).
     screen: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     urgent: Mapped[bool] = mapped_column(default=False)

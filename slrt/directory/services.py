@@ -24,6 +24,7 @@ from slrt.core.access import in_region
 from slrt.core.audit import audit
 from slrt.directory.models import (
     Agency,
+    AgencyContact,
     Combine,
     Criterion,
     DirectoryChange,
@@ -46,6 +47,7 @@ FIELD_LABELS = {
     "sla_respond_days": _l("Batas tanggapan"),
     "sla_resolve_days": _l("Batas penyelesaian"),
     "needs_nik": _l("Perlu NIK"),
+    "agency_contact": _l("Kontak warga bagi lembaga"),
     "urgent": _l("Mendesak"),
     "active": _l("Aktif"),
     "default_agency_code": _l("Lembaga bawaan"),
@@ -129,6 +131,7 @@ def service_fields(service: Service | None) -> dict[str, Any]:
         "sla_respond_days": service.sla_respond_days,
         "sla_resolve_days": service.sla_resolve_days,
         "needs_nik": service.needs_nik,
+        "agency_contact": service.agency_contact,
         "urgent": service.urgent,
         "active": service.active,
         "default_agency_code": service.default_agency_code,
@@ -327,6 +330,7 @@ def save_service(
     sla_respond_days: int | None = 3,
     sla_resolve_days: int | None = 14,
     needs_nik: bool = False,
+    agency_contact: str = "full",
     urgent: bool = False,
     active: bool = True,
     default_agency_code: str | None = None,
@@ -366,6 +370,11 @@ def save_service(
     if sla_resolve_days is None or sla_resolve_days < 1:
         _add(errors, "sla_resolve_days", _("Batas waktu penyelesaian minimal 1 hari kerja."))
     try:
+        contact = AgencyContact(agency_contact or "full")
+    except ValueError:
+        _add(errors, "agency_contact", _("Pilihan kontak warga bagi lembaga tidak dikenal."))
+        contact = AgencyContact.FULL
+    try:
         combine_value = Combine(combine)
     except ValueError:
         _add(errors, "combine", _("Cara menggabungkan kriteria tidak dikenal."))
@@ -385,6 +394,7 @@ def save_service(
     service.needs = list(dict.fromkeys(need_codes))
     service.sla_respond_days, service.sla_resolve_days = sla_respond_days, sla_resolve_days
     service.needs_nik, service.urgent, service.active = needs_nik, urgent, active
+    service.agency_contact = contact
     service.default_agency_code = (default_agency_code or "").strip().upper() or None
     service.combine = combine_value
     _replace_criteria(service, rows)

@@ -24,7 +24,15 @@ from slrt.core.workdays import local_today
 from slrt.directory import criteria_builder as builder
 from slrt.directory import services as ops
 from slrt.directory.forms import AgencyForm, OfficeForm, RuleForm, ServiceForm
-from slrt.directory.models import COMBINE_LABELS, Agency, NeedCategory, Office, RoutingRule, Service
+from slrt.directory.models import (
+    AGENCY_CONTACT_LABELS,
+    COMBINE_LABELS,
+    Agency,
+    NeedCategory,
+    Office,
+    RoutingRule,
+    Service,
+)
 from slrt.extensions import db
 from slrt.routing.facts import FACT_TYPES
 from slrt.routing.reasons import fact_label
@@ -96,6 +104,7 @@ def service_detail(service_id: int) -> Any:
         rules=rules,
         needs=needs,
         combine_labels=COMBINE_LABELS,
+        agency_contact_labels=AGENCY_CONTACT_LABELS,
         changes=ops.history("service", service.id, limit=50),
     )
 
@@ -110,6 +119,7 @@ def _service_form(service: Service | None) -> ServiceForm:
             form.required_documents.data = "\n".join(service.required_documents or [])
             form.needs.data = list(service.needs or [])
             form.combine.data = service.combine.value
+            form.agency_contact.data = service.agency_contact.value
         while len(form.criteria) > 0:
             form.criteria.pop_entry()
         for c in service.criteria if service else []:
@@ -184,6 +194,7 @@ def _service_data(form: ServiceForm) -> dict[str, Any]:
         "sla_respond_days": form.sla_respond_days.data,
         "sla_resolve_days": form.sla_resolve_days.data,
         "needs_nik": form.needs_nik.data,
+        "agency_contact": form.agency_contact.data,
         "urgent": form.urgent.data,
         "active": form.active.data,
         "default_agency_code": form.default_agency_code.data,

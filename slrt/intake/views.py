@@ -47,7 +47,7 @@ from slrt.intake import uploads as attachments
 from slrt.intake.forms import FindForm, IntakeForm, SearchForm
 from slrt.privacy.consent import consent_withdrawn
 from slrt.privacy.consent_text import CURRENT_VERSION, purpose_text
-from slrt.referrals.access import sees_people
+from slrt.referrals.access import may_open_documents, sees_people
 from slrt.referrals.models import Referral, ReferralStatus
 
 bp = Blueprint("intake", __name__)
@@ -585,8 +585,8 @@ def attachment(attachment_id: int) -> Any:
     item = db.session.get(m.Attachment, attachment_id)
     if item is None:
         abort(404)
-    get_or_404(m.Case, item.case_id)
-    if not sees_people(current_user):  # a KTP scan is personal data: administrators never see it
+    case = get_or_404(m.Case, item.case_id)
+    if not may_open_documents(current_user, case):  # a KTP scan is personal data (never administrators')
         abort(404)
     path = attachments.attachment_path(item)
     if not path.is_file():

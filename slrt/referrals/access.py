@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from slrt.accounts.models import Role, User
 from slrt.core.access import can_view, region_clause, scope_rule
 from slrt.core.permissions import Permission, has
-from slrt.directory.models import Service
+from slrt.directory.models import AgencyContact, Service
 from slrt.extensions import db
 from slrt.intake.models import Case, Household, Need, Person
 from slrt.referrals.models import Referral, ReferralStatus
@@ -110,6 +110,47 @@ def can_see_personal_data(user: User, referral: Referral | None = None) -> bool:
             and not referral.case.anonymous
         )
     return False
+
+
+# What each service's agency may see of the citizen's contact (Service.agency_contact).
+CONTACT_PARTS = {
+    AgencyContact.FULL: frozenset({"phone", "address", "documents"}),
+    AgencyContact.PHONE: frozenset({"phone", "documents"}),
+    AgencyContact.NAME: frozenset(),
+}
+EVERY_PART = CONTACT_PARTS[AgencyContact.FULL]
+
+
+def contact_shown(user: User, referral: Referral) -> frozenset[str]:
+    """Which of the citizen's phone, address and attached documents `user` sees on `referral`:
+    all of them for the desks and SLRT; for the receiving agency, what the referral's service
+    allows (a violence case's agency gets the phone, not the home address); else none."""
+    if not can_see_personal_data(user, referral):
+        return frozenset()
+    if has(user, Permission.SEE_PERSONAL_DATA):
+        return EVERY_PART
+    return CONTACT_PARTS[referral.service.agency_contact]
+
+
+def may_open_documents(user: User, case: Case) -> bool:
+    """The attached scans of a case in the user's scope: the desks and SLRT; an agency officer when
+    a named referral of the case to its agency is of a service that shares documents."""
+    if not sees_people(user):
+        return False
+    if user.role is not Role.AGENCY:
+        return True
+    sharing = [a for a, parts in CONTACT_PARTS.items() if "documents" in parts]
+    shared = (
+        sa.select(Referral.id)
+        .join(Service, Service.id == Referral.service_id)
+        .where(
+            Referral.case_id == case.id,
+            Referral.agency_id == user.agency_id,
+            Referral.status.not_in(UNSENT),
+            Service.agency_contact.in_(sharing),
+        )
+    )
+    return not case.anonymous and db.session.scalar(shared.limit(1)) is not None
 
 
 def sees_people(user: User) -> bool:

@@ -25,7 +25,7 @@ from slrt.directory.models import Agency
 from slrt.extensions import db
 from slrt.intake.models import Case, Need
 from slrt.referrals import closure, deadlines, queries, retry, transitions, workflow
-from slrt.referrals.access import can_see_personal_data, sees_people
+from slrt.referrals.access import can_see_personal_data, contact_shown, sees_people
 from slrt.referrals.forms import (
     CloseForm,
     DeleteHolidayForm,
@@ -150,7 +150,7 @@ def detail(referral_id: int) -> Any:
         agencies=agency_choices(referral),
         show_reporter=sees_people(current_user)
         and (has(current_user, Permission.SEE_WHOLE_CASE) or not referral.case.anonymous),
-        show_contact=can_see_personal_data(current_user, referral),
+        show_contact=contact_shown(current_user, referral),
         desk_notes=[e for e in events if e.to_status in DESK_NOTE_STATUSES and e.note],
     )
 

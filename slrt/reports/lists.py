@@ -25,7 +25,7 @@ from slrt.extensions import db
 from slrt.intake.models import CASE_STATUS_LABELS, CHANNEL_LABELS, Case, CaseStatus, Channel, Need
 from slrt.public.models import SurveyResponse
 from slrt.referrals import deadlines
-from slrt.referrals.access import can_see_personal_data
+from slrt.referrals.access import EVERY_PART, can_see_personal_data, contact_shown
 from slrt.referrals.models import (
     DEADLINE_LABELS,
     Outcome,
@@ -145,6 +145,7 @@ class Column:
     width: int | None = None  # in characters, for the XLSX file
     kind: str = "text"  # "datetime" or "date": a real date in files, formatted on the page
     export_only: bool = False  # in the files, not on the page (a lookup per village)
+    part: str = ""  # "phone" or "address": shown to an agency as its service allows (contact_shown)
 
 
 # Needs whose reporters' contact details stay out of exports for every role but the agency
@@ -176,6 +177,10 @@ def _deadline(r: Referral) -> str:
     return str(DEADLINE_LABELS[status]) if status else ""
 
 
+def _phone(person: Any) -> str:
+    return (person.phone or "") if person is not None else ""
+
+
 def _address(household: Any) -> str:
     if household is None:
         return ""
@@ -203,8 +208,8 @@ REFERRAL_COLUMNS = [
     Column(_l("Tenggat"), _deadline, width=18),
     Column(_l("Hasil"), lambda r: str(OUTCOME_KEY_LABELS.get(r.outcome, "")) if r.outcome else "", width=22),
     Column(_l("Nama pelapor"), lambda r: r.case.reporter.name if r.case.reporter else "", True, 26),
-    Column(_l("Telepon"), lambda r: r.case.reporter.phone or "" if r.case.reporter else "", True, 17),
-    Column(_l("Alamat"), lambda r: _address(r.case.household), True, 36),
+    Column(_l("Telepon"), lambda r: _phone(r.case.reporter), True, 17, part="phone"),
+    Column(_l("Alamat"), lambda r: _address(r.case.household), True, 36, part="address"),
 ]
 
 CASE_COLUMNS = [
@@ -275,7 +280,9 @@ class RecordList:
             # A file travels further than a page: a protected person's contact goes only to the
             # agency that must reach them (can_see_personal_data already limits it to its own).
             show = False
-        return ["" if c.personal and not show else c.value(row) for c in columns]
+        parts = contact_shown(user, row) if show and isinstance(row, Referral) else EVERY_PART
+        hidden = [c.personal and (not show or bool(c.part and c.part not in parts)) for c in columns]
+        return ["" if hide else c.value(row) for c, hide in zip(columns, hidden, strict=True)]
 
 
 def records(user: User, args: Mapping[str, str], region: str | None) -> RecordList:
