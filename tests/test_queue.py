@@ -240,3 +240,14 @@ def test_a_ticket_taken_between_reading_and_updating_is_skipped(world, monkeypat
     ticket = queue.call_next(queue.today_queue(world.office_a), None)
     assert reads == [first.id, second.id]
     assert ticket.id == second.id
+
+
+def test_demo_seed_fills_todays_queue_at_the_demo_village_desk(runner):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    rows = db.session.execute(
+        sa.select(QueueTicket.number, QueueTicket.status).order_by(QueueTicket.id)
+    ).all()
+    assert ("001", TicketStatus.CALLED) in rows and ("P-01", TicketStatus.WAITING) in rows
+    assert sum(1 for _n, status in rows if status is TicketStatus.WAITING) == 4
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(QueueTicket)) == len(rows)
