@@ -165,7 +165,7 @@ def test_the_display_shows_called_numbers_and_desks_never_names(client, world):
     assert "P-01" in html and "Silakan ke loket 3" in html and "1 pengunjung menunggu" in html
     for secret in (VISITOR, "Siti Aminah", "Korban kekerasan", "Desk.A"):
         assert secret not in html
-    assert 'http-equiv="refresh"' in html
+    assert 'src="/static/js/queue-display.js' in html and 'data-refresh="10"' in html
     assert client.get("/antrean/layar/NO-SUCH").status_code == 404
 
 
