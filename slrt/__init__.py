@@ -25,6 +25,7 @@ FEATURES = (
     "routing",
     "intake",
     "referrals",
+    "queue",
     "public",
     "privacy",
     "reports",

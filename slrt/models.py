@@ -18,6 +18,7 @@ from slrt.intake.models import (  # noqa: F401
 from slrt.notifications.models import Notification  # noqa: F401
 from slrt.privacy.models import ConsentRecord, ErasureRequest  # noqa: F401
 from slrt.public.models import SurveyResponse  # noqa: F401
+from slrt.queue.models import QueueTicket  # noqa: F401
 from slrt.referrals.models import LetterCounter, Referral, ReferralBreach, ReferralEvent  # noqa: F401
 from slrt.referrals.reminders import ReferralReminder  # noqa: F401
 from slrt.regions.models import Region  # noqa: F401

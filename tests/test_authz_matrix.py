@@ -171,6 +171,15 @@ EXPECT: dict[str, Expect] = {
     "referrals.holiday_delete": staff(R, N),
     "referrals.close_need": staff(D, C, S),  # closing a need on purpose, with the reason
     "referrals.close_case": staff(D, C, S),
+    # the visitor queue (antrean): the desk roles; the display by the chairs is public
+    "queue.desk": staff(D, C, S),
+    "queue.issue": staff(D, C, S),
+    "queue.call_next": staff(D, C, S),
+    "queue.finish": staff(D, C, S),
+    "queue.open_case": staff(D, C, S),
+    "queue.ticket_pdf": staff(D, C, S),
+    "queue.home_panel": staff(D, C, S),
+    "queue.display": public(),
     # public
     "public.status": public(),
     "public.survey": public(),
@@ -244,6 +253,12 @@ def _attachment(case) -> int:
     return item.id
 
 
+def _ticket(office) -> int:
+    from slrt.queue import services as queue
+
+    return queue.issue(queue.today_queue(office), None).id
+
+
 def make_records(world: factories.World) -> Records:
     from slrt.directory.models import Agency, Service
 
@@ -282,6 +297,7 @@ def make_records(world: factories.World) -> Records:
         "referral_id": world.referral_a.id,
         "need_id": world.case_a.needs[0].id,
         "attachment_id": _attachment(world.case_a),
+        "ticket_id": _ticket(world.office_a),
     }
     outside = {
         **shared,
@@ -291,6 +307,7 @@ def make_records(world: factories.World) -> Records:
         "referral_id": referral_other.id,
         "need_id": world.case_other.needs[0].id,
         "attachment_id": _attachment(world.case_other),
+        "ticket_id": _ticket(world.office_other),
     }
     assert db.session.get(Agency, world.agency.id)
     db.session.commit()
@@ -298,7 +315,7 @@ def make_records(world: factories.World) -> Records:
 
 
 # Arguments naming a record whose scope follows the region (or agency) rules.
-SCOPED_ARGS = {"case_id", "household_id", "person_id", "referral_id", "need_id", "attachment_id"}
+SCOPED_ARGS = {"case_id", "household_id", "person_id", "referral_id", "need_id", "attachment_id", "ticket_id"}
 # Endpoint-specific argument values (the shared defaults suit everything else).
 ARG_OVERRIDES = {
     "hsds.organization": lambda world: {"hsds_id": stable_id("organization", world.agency.code)},
@@ -306,6 +323,7 @@ ARG_OVERRIDES = {
     "public_api.status_json": lambda world: {"code": tracking.generate()},
     "public.verify_letter": lambda world: {"code": tracking.generate()},
     "reports.register_file": lambda world: {"fmt": "pdf"},
+    "queue.display": lambda world: {"code": world.office_a.code},
     "open311.discovery": lambda world: {"fmt": "json"},
     "open311.service_list": lambda world: {"fmt": "json"},
     "open311.service_definition": lambda world: {"fmt": "json", "code": _need_code()},

@@ -7,6 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from slrt.accounts.models import User
 from slrt.core import tracking
 from slrt.extensions import db
 from slrt.intake import models as m
@@ -102,6 +103,18 @@ def test_no_personal_data_on_any_public_page_or_json_answer(client, auth, world,
     answers.append(client.post("/lapor", data=report_form(client, description="")))
     client.post("/lapor", data=report_form(client))
     answers.append(client.get("/lapor/terkirim"))
+    # The queue display by the chairs, with the visitor's name typed at the desk and the
+    # officer who called the number.
+    from slrt.queue import services as queue
+
+    today = queue.today_queue(world.office_a)
+    queue.issue(today, None, fast_track=True, reason="korban_kekerasan", visitor_name=SECRETS[0])
+    officer = db.session.scalar(sa.select(User).where(User.username == "petugas.rahasia"))
+    queue.call_next(today, officer, "1")
+    queue.issue(today, None, visitor_name=SECRETS[0])
+    db.session.commit()
+    answers.append(client.get(f"/antrean/layar/{world.office_a.code}"))
+    assert "P-01" in answers[-1].get_data(as_text=True)
     assert all(a.status_code in (200, 400) for a in answers)
     for answer in answers:
         assert_no_secrets(answer.get_data(as_text=True))

@@ -42,6 +42,8 @@ class Permission(enum.StrEnum):
     SEE_WHOLE_CASE = "see_whole_case"  # search; the whole case, not only what a referral needs
     ROUTE_CASES = "route_cases"  # pick services and agencies for a case's needs
     CORRECT_FACTS = "correct_facts"  # edit persons and households, record DTSEN checks
+    # The visitor queue (antrean): hand out numbers, call the next visitor, end a ticket
+    RUN_QUEUE = "run_queue"
     SEE_PERSONAL_DATA = "see_personal_data"  # names, phones, addresses on pages and in exports
     REVEAL_IDENTITY = "reveal_identity"  # a full NIK or No. KK, after giving a reason
     # Referrals
@@ -75,6 +77,7 @@ P = Permission
 _DESK_SIDE = {
     P.SEE_WHOLE_CASE,
     P.REGISTER_CASES,
+    P.RUN_QUEUE,
     P.CORRECT_FACTS,
     P.ROUTE_CASES,
     P.SEE_PERSONAL_DATA,

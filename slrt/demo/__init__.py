@@ -14,6 +14,7 @@ STEPS = (
     "slrt.demo.hard_cases",
     "slrt.demo.letters",
     "slrt.demo.public",
+    "slrt.demo.queue",
     "slrt.demo.privacy",
     "slrt.demo.reports",
     "slrt.demo.quality",

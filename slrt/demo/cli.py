@@ -26,6 +26,8 @@ def seed() -> None:
     click.echo(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):")
     for username, role, where in ctx.get("logins", []):
         click.echo(f"  {username:<12} {role:<12} {where}")
+    if ctx.get("queue_display"):
+        click.echo(f"Queue display of the Cileunyi Kulon desk (no login): {ctx['queue_display']}")
     if ctx.get("letters"):
         click.echo("Referral letters (issue 17), verified at /verifikasi/<code>:")
         for number, code in ctx["letters"]:

@@ -18,6 +18,7 @@ from fpdf import FPDF
 from slrt.core import tracking
 from slrt.core.timezones import local_moment, zone_name
 from slrt.core.web import public_status_url
+from slrt.directory.models import Office
 from slrt.intake import models as m
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -64,7 +65,11 @@ def next_steps(case: m.Case) -> list[str]:
 
 
 def desk_lines(case: m.Case) -> list[str]:
-    office = case.office
+    return office_lines(case.office)
+
+
+def office_lines(office: Office | None) -> list[str]:
+    """The desk's name, address, hours and phone, as a receipt or a queue ticket heads them."""
     if office is None:
         return []
     lines = [office.name]
@@ -83,6 +88,20 @@ def _fonts(pdf: FPDF) -> None:
     pdf.add_font("DejaVuMono", "B", str(FONT_DIR / "DejaVuSansMono-Bold.ttf"))
 
 
+def new_pdf(size: str, title: str, height: float | None = None) -> tuple[FPDF, float]:
+    """A one-page document in `a4` or `80mm` (thermal roll) width with the receipt's margins and
+    fonts (DejaVu, DejaVu Mono bold), and its margin; `height` shortens a thermal slip."""
+    width, full = SIZES[size]
+    margin = ROLL_MARGIN if size == "80mm" else 18.0
+    pdf = FPDF(unit="mm", format=(width, height or full))
+    pdf.set_margins(margin, margin, margin)
+    pdf.set_auto_page_break(True, margin)
+    pdf.set_title(title)
+    _fonts(pdf)
+    pdf.add_page()
+    return pdf, margin
+
+
 def receipt_pdf(
     case: m.Case,
     size: str = "a4",
@@ -92,32 +111,28 @@ def receipt_pdf(
     """The receipt as PDF bytes, in `a4` or `80mm` (thermal roll) width; with the referrals made
     and the officer's name when reprinted after routing."""
     if size != "80mm":
-        return bytes(_draw(case, SIZES[size], False, referrals, officer).output())
+        return bytes(_draw(case, size, None, referrals, officer).output())
     # A roll is cut where the text ends, however many referrals it lists: drawn once on a long
     # strip to measure, then on a page exactly that long (one page, never a half-empty second).
-    width, shortest = SIZES[size]
-    strip = _draw(case, (width, ROLL_MAX), True, referrals, officer)
+    shortest = SIZES[size][1]
+    strip = _draw(case, size, ROLL_MAX, referrals, officer)
     length = max(shortest, strip.get_y() + ROLL_MARGIN)
-    return bytes(_draw(case, (width, length), True, referrals, officer).output())
+    return bytes(_draw(case, size, length, referrals, officer).output())
 
 
 def _draw(
     case: m.Case,
-    page: tuple[float, float],
-    narrow: bool,
+    size: str,
+    height: float | None,
     referrals: Sequence[ReferralLine],
     officer: str | None,
 ) -> FPDF:
     # Long on purpose: the receipt is drawn top to bottom in one pass (header, code, QR, next steps) for
     # either paper width; fpdf keeps the cursor between blocks.
-    width, height = page
-    margin = ROLL_MARGIN if narrow else 18.0
-    pdf = FPDF(unit="mm", format=(width, height))
-    pdf.set_margins(margin, margin, margin)
-    pdf.set_auto_page_break(True, margin)
-    pdf.set_title(_("Tanda terima %(code)s", code=tracking.display(case.tracking_code)))
-    _fonts(pdf)
-    pdf.add_page()
+    width = SIZES[size][0]
+    narrow = size == "80mm"
+    title = _("Tanda terima %(code)s", code=tracking.display(case.tracking_code))
+    pdf, margin = new_pdf(size, title, height)
     body = width - 2 * margin
     base = 8.5 if narrow else 11.0
 
