@@ -577,8 +577,8 @@ def _d(day: date | None) -> str:
     return N if day is None else day.isoformat()
 
 
-def _drop_indexes(conn: psycopg.Connection) -> list[str]:
-    """Drops the big tables' plain secondary indexes (not those behind constraints); returns
+def _drop_indexes(conn: psycopg.Connection, tables: list[str] = BIG_TABLES) -> list[str]:
+    """Drops the `tables`' plain secondary indexes (not those behind constraints); returns
     their definitions to rebuild."""
     rows = conn.execute(
         """
@@ -586,7 +586,7 @@ def _drop_indexes(conn: psycopg.Connection) -> list[str]:
         WHERE i.schemaname = 'public' AND i.tablename = ANY(%s)
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
         """,
-        (BIG_TABLES,),
+        (tables,),
     ).fetchall()
     for name, _definition in rows:
         conn.execute(f'DROP INDEX "{name}"')

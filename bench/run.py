@@ -374,6 +374,11 @@ def write_results(
             f"**{again['rows_per_second']:,.0f} rows/s** ({again['seconds']:.1f} s); "
             f"issue 7: >= 10,000 rows/s{verdict(met)}."
         )
+    if "dedup" in built:
+        from bench.dedup import section
+
+        out.append("")
+        out.append(section(built["dedup"]).rstrip("\n"))
     out.append("")
     out.append("## Under load (gunicorn, wrk)")
     out.append("")
@@ -443,6 +448,7 @@ def main() -> None:
     parser.add_argument("--duration", default="10s", help="wrk duration per endpoint")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--dtsen-rows", type=int, default=200_000, help="rows of the DTSEN import bench")
+    parser.add_argument("--dedup-persons", type=int, default=1_000_000, help="persons, duplicates bench")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgresql"):
@@ -465,6 +471,7 @@ def main() -> None:
     print("== EXPLAIN", file=sys.stderr)
     findings = explain.explain_pages(app, all_pages)
     built.update(dtsen_import(args.dtsen_rows))
+    built.update(duplicates(args.dedup_persons))
     print("== under load", file=sys.stderr)
     env = harness.env_for(url, os.environ.get("SLRT_INSTANCE_PATH", tempfile.mkdtemp(prefix="slrt-bench-")))
     under_load(all_pages, codes, token, env, args.duration)
@@ -512,6 +519,24 @@ def dtsen_import(rows: int) -> dict:
         cwd=harness.ROOT,
     )
     return {"dtsen": json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def duplicates(persons: int) -> dict:
+    """The duplicate finder's bench (bench/dedup.py, in its own process) in the empty third
+    database run.sh made: known duplicates, the batch scan, the intake check."""
+    url = os.environ.get("SLRT_BENCH_DEDUP_URL")
+    if not url:
+        return {}
+    print(f"== duplicates ({persons:,} persons)", file=sys.stderr)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.dedup", "--persons", str(persons), "--json"],
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=harness.ROOT,
+    )
+    return {"dedup": json.loads(done.stdout.strip().splitlines()[-1])}
 
 
 def tally_per_commit(app, village: str = "32.04.05.2001") -> dict[str, float]:

@@ -47,5 +47,8 @@ echo "   ready in $((SECONDS - started)) s"
 # An empty second database for the DTSEN import bench (bench/dtsen.py), run by bench/run.py.
 runuser -u postgres -- "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres dtsen
 export SLRT_BENCH_DTSEN_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/dtsen"
+# And one for the duplicate finder's bench (bench/dedup.py: its own population with known duplicates).
+runuser -u postgres -- "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres dedup
+export SLRT_BENCH_DEDUP_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/dedup"
 .venv/bin/python -m bench.run "$@"
 echo "== make bench finished in $((SECONDS - started)) s"

@@ -6,9 +6,13 @@ weights and the thresholds are the table below, not constants spread through the
 similarity comes from maintained libraries: rapidfuzz (Jaro-Winkler, token sort) for names,
 jellyfish (Damerau-Levenshtein) for a NIK typed with two digits swapped.
 
-Pairs come from blocking (same village and sound key of the first name word, same No. KK, same
-phone, same birth date and first letter): only records sharing a block are compared, so a scan
-stays linear in the region's size rather than quadratic.
+Pairs come from blocking (same village, sound key of the first name word and birth year; same
+No. KK; same phone; same birth date and first letter): only records sharing a block are compared,
+so a scan stays linear in the region's size rather than quadratic. The scan reads the columns it
+compares in one statement (not whole records), with the name keys stored on every person; the
+intake check asks only for indexed blocks (NIK digest, No. KK, phone, birth date as typed or with
+day and month swapped, the sound key within the birth year). Measured at 1,000,000 persons in
+bench/dedup.py (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -45,7 +49,13 @@ WEIGHTS: dict[str, float] = {
     "village_rt": 0.05,
     "phone": 0.10,
 }
-REVIEW_THRESHOLD = 0.80  # a pair at or above this is proposed for review (and warned at intake)
+# A field that differs counts with this weight instead of its own: a No. KK is re-issued when a
+# household splits or moves, a phone number changes hands; their differing says little.
+DISAGREEING_WEIGHTS: dict[str, float] = {"kk": 0.0, "phone": 0.0}
+# A pair at or above this is proposed for review (and warned at intake). 0.86: at 0.80 the same
+# one-word name and birth date in two villages (one without NIK) already qualified, and in a
+# regency such coincidences outnumber real duplicates (bench/dedup.py, bench/RESULTS.md).
+REVIEW_THRESHOLD = 0.86
 MIN_NAME_SIMILARITY = 0.75  # names less alike than this are never the same person, whatever else
 BIRTH_DATE_SWAPPED = 0.9  # 05-03 written for 03-05
 BIRTH_DATE_CLOSE = 0.6  # within a month, or the same day a year apart, or only the year known alike
@@ -76,10 +86,19 @@ class Record:
     village_code: str | None = None
     rt: str | None = None
     phone: str | None = None
+    # The spelling key and sound key of `name` (slrt.intake.names); worked out when not given.
+    name_key: str = ""
+    name_phonetic: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name_key and self.name:
+            object.__setattr__(self, "name_key", names.name_key(self.name))
+        if not self.name_phonetic and self.name:
+            object.__setattr__(self, "name_phonetic", names.name_phonetic(self.name))
 
     @property
     def key(self) -> str:
-        return names.name_key(self.name)
+        return self.name_key
 
     @classmethod
     def of(cls, person: m.Person) -> Record:
@@ -93,6 +112,8 @@ class Record:
             village_code=person.village_code,
             rt=household.rt if household else None,
             phone=person.phone,
+            name_key=person.name_key,
+            name_phonetic=person.name_phonetic,
         )
 
 
@@ -107,10 +128,25 @@ class Candidate:
 def name_similarity(a: str, b: str) -> float:
     """How alike two names are after spelling folding: Jaro-Winkler, or the token-sorted ratio when
     the words come in another order ("Aminah Siti")."""
-    ka, kb = names.name_key(a), names.name_key(b)
+    return key_similarity(names.name_key(a), names.name_key(b))
+
+
+def key_similarity(ka: str, kb: str) -> float:
+    """`name_similarity` of two names' spelling keys."""
     if not ka or not kb:
         return 0.0
     return max(JaroWinkler.similarity(ka, kb), fuzz.token_sort_ratio(ka, kb) / 100)
+
+
+def word_similarity(ka: str, kb: str) -> float:
+    """How alike the least alike word of the shorter key is to its best match in the other:
+    twins and namesakes share their father's name ("Oman Dedi", "Tatang Dedi"), not their own.
+    A word only the longer key has (a father's name after "bin") does not count."""
+    wa, wb = ka.split(), kb.split()
+    if not wa or not wb:
+        return 0.0
+    short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    return min(max(JaroWinkler.similarity(w, v) for v in long) for w in short)
 
 
 def birth_date_evidence(a: date, b: date) -> float:
@@ -131,7 +167,8 @@ def nik_evidence(a: str, b: str) -> float:
 
 def compare(a: Record, b: Record) -> Candidate:
     """The evidence for `a` and `b` being one person, field by field, and the weighted score."""
-    evidence: dict[str, float] = {"name": name_similarity(a.name, b.name)}
+    # The whole names alike, and each word of the shorter one alike to one of the other's.
+    evidence: dict[str, float] = {"name": min(key_similarity(a.key, b.key), word_similarity(a.key, b.key))}
     if a.birth_date and b.birth_date:
         evidence["birth_date"] = birth_date_evidence(a.birth_date, b.birth_date)
     if a.nik and b.nik:
@@ -148,8 +185,10 @@ def compare(a: Record, b: Record) -> Candidate:
     if evidence["name"] < MIN_NAME_SIMILARITY:
         score = 0.0
     else:
-        total = sum(WEIGHTS[k] for k in evidence)
-        score = sum(WEIGHTS[k] * v for k, v in evidence.items()) / total
+        weights = {
+            k: WEIGHTS[k] if v else DISAGREEING_WEIGHTS.get(k, WEIGHTS[k]) for k, v in evidence.items()
+        }
+        score = sum(weights[k] * v for k, v in evidence.items()) / sum(weights.values())
     return Candidate(a.id, b.id or 0, round(score, 3), evidence)
 
 
@@ -170,19 +209,55 @@ def judged_distinct(ids: Iterable[int]) -> set[tuple[int, int]]:
     return {(a, b) for a, b in rows}
 
 
-def candidates_for(visitor: Record, user: User) -> list[tuple[m.Person, Candidate]]:
-    """Registered persons the visitor typed at intake may already be, best first: those in the
-    user's scope sharing a block with the visitor and scoring at or above the review threshold."""
-    blocks = [name_clause(visitor.name)] if names.name_key(visitor.name) else []
+def _swapped(day: date) -> date | None:
+    """The date with day and month swapped, when that is another date."""
+    if day.day > 12 or day.day == day.month:
+        return None
+    return date(day.year, day.day, day.month)
+
+
+def _intake_blocks(visitor: Record) -> list[sa.ColumnElement[bool]]:
+    """The blocks the intake check asks for, each served by an index: the NIK's digest, the
+    phone, the No. KK's households, the birth date (or day and month swapped) with the first
+    letter of the name, and the sound key within the birth year. Without a birth date, the
+    forgiving name search instead."""
+    blocks: list[sa.ColumnElement[bool]] = []
+    if visitor.nik:
+        blocks.append(m.Person.nik_hash == nik_digest(visitor.nik))
     if visitor.phone:
         blocks.append(m.Person.phone == visitor.phone)
     if visitor.kk_hash:
-        blocks.append(m.Household.kk_hash == visitor.kk_hash)
+        households = sa.select(m.Household.id).where(m.Household.kk_hash == visitor.kk_hash)
+        if db.session.get_bind().dialect.name == "postgresql":
+            # = ANY(ARRAY(subquery)): an index condition PostgreSQL can OR with the others (a
+            # plain IN (subquery) inside OR is a filter over every row).
+            blocks.append(m.Person.household_id == sa.any_(sa.func.array(households.scalar_subquery())))
+        else:
+            blocks.append(m.Person.household_id.in_(households))
+    born = visitor.birth_date
+    if born is None:
+        if visitor.key:
+            blocks.append(name_clause(visitor.name))
+        return blocks
+    if visitor.key:
+        days = [d for d in (born, _swapped(born)) if d is not None]
+        blocks.append(sa.and_(m.Person.birth_date.in_(days), m.Person.name_key.startswith(visitor.key[0])))
+    if visitor.name_phonetic:
+        year = (date(born.year, 1, 1), date(born.year, 12, 31))
+        blocks.append(
+            sa.and_(m.Person.name_phonetic == visitor.name_phonetic, m.Person.birth_date.between(*year))
+        )
+    return blocks
+
+
+def candidates_for(visitor: Record, user: User) -> list[tuple[m.Person, Candidate]]:
+    """Registered persons the visitor typed at intake may already be, best first: those in the
+    user's scope sharing a block with the visitor and scoring at or above the review threshold."""
+    blocks = _intake_blocks(visitor)
     if not blocks:
         return []
     persons = db.session.scalars(
         live_persons(user)
-        .outerjoin(m.Household, m.Person.household_id == m.Household.id)
         .where(sa.or_(*blocks))
         .options(selectinload(m.Person.household))
         .limit(INTAKE_CANDIDATES)
@@ -195,9 +270,9 @@ def candidates_for(visitor: Record, user: User) -> list[tuple[m.Person, Candidat
 def _blocks(records: list[Record]) -> Iterator[list[Record]]:
     by: dict[tuple, list[Record]] = defaultdict(list)
     for r in records:
-        sound = names.name_phonetic(r.name).split()
+        sound = r.name_phonetic.split()
         if sound:
-            by[("name", r.village_code, sound[0])].append(r)
+            by[("name", r.village_code, sound[0], r.birth_date.year if r.birth_date else None)].append(r)
         if r.kk_hash:
             by[("kk", r.kk_hash)].append(r)
         if r.phone:
@@ -212,17 +287,33 @@ def _blocks(records: list[Record]) -> Iterator[list[Record]]:
 def scan(region_code: str, threshold: float = REVIEW_THRESHOLD) -> list[Candidate]:
     """Every pair of live persons in the region at or above `threshold`, best first, leaving out
     the pairs judged "not the same person"."""
-    persons = db.session.scalars(
-        sa.select(m.Person)
-        .where(m.Person.merged_into_id.is_(None), m.Person.anonymised_at.is_(None))
-        .where(
-            sa.or_(m.Person.village_code == region_code, m.Person.village_code.startswith(region_code + "."))
+    in_region = sa.or_(
+        m.Person.village_code == region_code, m.Person.village_code.startswith(region_code + ".")
+    )
+    # The compared columns only, in one statement: a regency holds a million persons.
+    rows = db.session.execute(
+        sa.select(
+            m.Person.id,
+            m.Person.name,
+            m.Person.birth_date,
+            m.Person.nik,
+            m.Household.kk_hash,
+            m.Person.village_code,
+            m.Household.rt,
+            m.Person.phone,
+            m.Person.name_key,
+            m.Person.name_phonetic,
         )
-        .options(selectinload(m.Person.household))
+        .outerjoin(m.Household, m.Person.household_id == m.Household.id)
+        .where(m.Person.merged_into_id.is_(None), m.Person.anonymised_at.is_(None), in_region)
         .order_by(m.Person.id)
-    ).all()
-    records = [Record.of(p) for p in persons]
-    distinct = judged_distinct(r.id for r in records if r.id)
+        .execution_options(yield_per=10_000)
+    )
+    records = [Record(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
+    decided = sa.select(m.PairDecision.person_a_id, m.PairDecision.person_b_id).join(
+        m.Person, m.Person.id == m.PairDecision.person_a_id
+    )
+    distinct = {(a, b) for a, b in db.session.execute(decided.where(in_region))}
     seen: set[tuple[int, int]] = set()
     found: list[Candidate] = []
     for block in _blocks(records):

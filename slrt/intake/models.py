@@ -200,7 +200,7 @@ class Person(Model):
     # what the forgiving search and the duplicate scan compare. Kept in step like name_search.
     name_key: Mapped[str] = mapped_column(sa.String(160), index=True, default="")
     name_phonetic: Mapped[str] = mapped_column(sa.String(160), index=True, default="")
-    birth_date: Mapped[date | None]
+    birth_date: Mapped[date | None] = mapped_column(index=True)  # the intake duplicate check's block
     # None or DAY: the exact date; YEAR/ABOUT: only the year is known (ages become intervals).
     birth_precision: Mapped[BirthPrecision | None] = mapped_column(
         enum_column(BirthPrecision, "birth_precision")
@@ -234,6 +234,8 @@ class Person(Model):
             "village_code",
             postgresql_ops={"village_code": "varchar_pattern_ops"},
         ),  # see Household
+        # The intake duplicate check's sound-key block within a birth year (slrt.intake.dedup).
+        sa.Index("ix_persons_name_phonetic_birth_date", "name_phonetic", "birth_date"),
     )
 
     @validates("name")
