@@ -1,7 +1,7 @@
 """quality_tallies: each village's data-quality counts, stored nightly for the dashboards
 
 Revision ID: 0024_quality_tallies
-Revises: 0021_queue
+Revises: 0023_dedup_bench_indexes
 Create Date: 2026-12-02 08:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from slrt.core.db import UTCDateTime
 
 revision = "0024_quality_tallies"
-down_revision = "0021_queue"
+down_revision = "0023_dedup_bench_indexes"
 branch_labels = None
 depends_on = None
 
