@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from slrt.accounts.models import User
 from slrt.accounts.services import ValidationFailed
 from slrt.core.audit import AuditEvent
 from slrt.extensions import db
@@ -356,3 +357,17 @@ def test_the_service_collects_every_problem_at_once(world):
     with pytest.raises(ValidationFailed) as failed:
         moves.request_move(household, {"village_code": "", "rt": "x", "reason": ""}, world.users["desk_a"])
     assert set(failed.value.errors) == {"village_code", "rt", "reason"}
+
+
+def test_the_demo_has_a_family_waiting_and_one_accepted(runner, client, auth):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    desk = db.session.scalar(sa.select(User).where(User.username == "desk"))
+    waiting = db.session.scalars(moves.incoming(desk)).all()
+    assert len(waiting) == 1 and waiting[0].from_village_code == "32.04.05.2002"
+    accepted = db.session.scalar(
+        sa.select(m.HouseholdMove).where(m.HouseholdMove.status == m.MoveStatus.ACCEPTED)
+    )
+    assert accepted.to_village_code == desk.office.region_code
+    assert accepted.moved["cases"] and accepted.moved["referrals"] and accepted.moved["stayed"]
+    referral = db.session.get(Referral, accepted.moved["referrals"][0])
+    assert referral.village_code == accepted.to_village_code and referral.respond_due is not None
