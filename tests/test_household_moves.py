@@ -371,3 +371,30 @@ def test_the_demo_has_a_family_waiting_and_one_accepted(runner, client, auth):
     assert accepted.moved["cases"] and accepted.moved["referrals"] and accepted.moved["stayed"]
     referral = db.session.get(Referral, accepted.moved["referrals"][0])
     assert referral.village_code == accepted.to_village_code and referral.respond_due is not None
+
+
+def test_the_dashboard_tallies_follow_the_moved_cases(world, client, auth):
+    from datetime import timedelta
+
+    from slrt.reports import tally
+    from slrt.reports.models import ReportTally
+
+    family = _family(world)
+    referral = db.session.get(Referral, family["referral"])
+    referral.created_at -= timedelta(days=40)  # counted in another month than its case
+    db.session.commit()
+    _ask_and_accept(client, auth, world, family, receiver="desk.x", village_code=VILLAGE_OTHER)
+    query = sa.select(
+        ReportTally.village_code,
+        ReportTally.month,
+        ReportTally.subject,
+        ReportTally.figure,
+        ReportTally.key,
+        ReportTally.count,
+    )
+    kept = {tuple(row[:5]): row[5] for row in db.session.execute(query)}
+    assert any(key[0] == VILLAGE_OTHER and key[2] == "referral" for key in kept)
+    tally.rebuild()
+    rebuilt = {tuple(row[:5]): row[5] for row in db.session.execute(query)}
+    db.session.rollback()
+    assert kept == rebuilt

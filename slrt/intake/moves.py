@@ -17,7 +17,8 @@ covers the new village accepts or refuses it. Acceptance, in one transaction:
 Refusal and cancellation change nothing but the move itself. One open move per household.
 
 Plain Python that only flushes; the request commits (slrt.core.transaction). Features above
-intake whose records carry a case's village register a follower (`follows_move`): referrals do.
+intake whose records carry a case's village register a follower (`follows_move`): referrals
+re-home theirs, the report tallies recount both villages (the cases move by plain SQL).
 """
 
 from __future__ import annotations
@@ -45,13 +46,15 @@ VILLAGE_LEVEL = 4
 REASON_LIMIT = 2000
 HISTORY_LIMIT = 50
 
-# A follower re-homes what it owns of the moved cases: (case ids, new village) -> ids it moved.
-Follower = Callable[[list[int], str], list[int]]
+# A follower re-homes (or recounts) what it owns of the moved cases, called as
+# (case ids, old village, new village) after the cases moved; it returns the ids it re-homed, kept
+# in the move's `moved` under its name, or None when it re-homed nothing of its own.
+Follower = Callable[[list[int], str, str], list[int] | None]
 _FOLLOWERS: dict[str, Follower] = {}
 
 
 def follows_move(name: str) -> Callable[[Follower], Follower]:
-    """Registers `fn(case_ids, to_village)` to re-home the records `name` of the moved cases."""
+    """Registers `fn(case_ids, from_village, to_village)` for the records `name` of moved cases."""
 
     def register(fn: Follower) -> Follower:
         _FOLLOWERS[name] = fn
@@ -263,7 +266,9 @@ def accept_move(move: m.HouseholdMove, actor: User) -> m.HouseholdMove:
         "stayed": stayed,
     }
     for name, follower in _FOLLOWERS.items():
-        moved[name] = follower(open_cases, target)
+        ids = follower(open_cases, move.from_village_code, target)
+        if ids is not None:
+            moved[name] = ids
     moves = cast(sa.Table, m.HouseholdMove.__table__)
     db.session.execute(sa.update(moves).where(moves.c.id == move.id).values(moved=moved))
     db.session.flush()

@@ -15,7 +15,7 @@ from slrt.referrals.models import Referral
 
 
 @follows_move("referrals")
-def rehome_referrals(case_ids: list[int], village: str) -> list[int]:
+def rehome_referrals(case_ids: list[int], _from_village: str, village: str) -> list[int]:
     """Every referral of the moved cases goes to `village` (closed ones too: a referral's village
     is always its case's). Returns their ids."""
     if not case_ids:
