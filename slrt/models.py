@@ -10,6 +10,7 @@ from slrt.intake.models import (  # noqa: F401
     Case,
     DtsenCheck,
     Household,
+    HouseholdMove,
     KkChange,
     Need,
     Person,

@@ -139,6 +139,13 @@ EXPECT: dict[str, Expect] = {
     "dedup.merge_detail": staff(C, S),
     "dedup.undo": staff(C, S),
     "dedup.data_quality": staff(D, C, S),
+    # moving a family to another village (issue 18 item 7): the desk roles
+    "moves.request_move": staff(D, C, S),
+    "moves.index": staff(D, C, S),
+    "moves.detail": staff(D, C, S),
+    "moves.accept": staff(D, C, S),
+    "moves.refuse": staff(D, C, S),
+    "moves.cancel": staff(D, C, S),
     # DTSEN import conflicts, decided by a coordinator or the SLRT; proposals out hold full NIKs
     "dtsen.conflict_list": staff(C, S),
     "dtsen.conflict_detail": staff(C, S),
@@ -335,10 +342,25 @@ ARG_OVERRIDES = {
     "dedup.merge": lambda world: {"other_id": 1},
     "dedup.distinct": lambda world: {"other_id": 1},
     "dedup.undo": lambda world: {"merge_id": 1},
+    "moves.detail": lambda world: {"move_id": _move_from_village_a(world)},
+    "moves.accept": lambda world: {"move_id": 1},
+    "moves.refuse": lambda world: {"move_id": 1},
+    "moves.cancel": lambda world: {"move_id": 1},
     "dtsen.conflict_detail": lambda world: {"conflict_id": _conflict_in_village_a(world)},
     "dtsen.conflict_apply": lambda world: {"conflict_id": 1},
     "dtsen.conflict_dismiss": lambda world: {"conflict_id": 1},
 }
+
+
+def _move_from_village_a(world) -> int:
+    from slrt.intake import moves
+
+    household = db.session.get(type(world.case_a.household), world.case_a.household_id)
+    move = moves.request_move(
+        household, {"village_code": factories.VILLAGE_B, "reason": "Ikut keluarga"}, world.users["desk_a"]
+    )
+    db.session.commit()
+    return move.id
 
 
 def _conflict_in_village_a(world) -> int:

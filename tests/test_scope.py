@@ -15,7 +15,23 @@ OBJECTS = {
     "other_id": lambda w, key: _second_person(getattr(w, f"case_{key}")).id,
     "merge_id": lambda w, key: _merge(getattr(w, f"case_{key}"), w).id,
     "conflict_id": lambda w, key: _dtsen_conflict(getattr(w, f"case_{key}")).id,
+    "move_id": lambda w, key: _move(getattr(w, f"case_{key}"), w).id,
 }
+
+
+def _move(case, world):
+    """A family of the case's village asked to move to another regency (a new family each time:
+    one open move per household)."""
+    from slrt.extensions import db
+    from slrt.intake import moves
+    from tests.factories import VILLAGE_OTHER, make_person
+
+    person = make_person(case.village_code, name=f"Pindahan {case.id}")
+    move = moves.request_move(
+        person.household, {"village_code": VILLAGE_OTHER, "reason": "Ikut suami"}, world.users["slrt"]
+    )
+    db.session.commit()
+    return move
 
 
 def _dtsen_conflict(case):

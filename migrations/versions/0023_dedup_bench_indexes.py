@@ -5,14 +5,14 @@ for persons born on the typed date (or with day and month swapped) and for perso
 sound key born in the same year; without these indexes both read the whole table.
 
 Revision ID: 0023_dedup_bench_indexes
-Revises: 0021_queue
+Revises: 0022_household_moves
 Create Date: 2026-12-02 08:00:00
 """
 
 from alembic import op
 
 revision = "0023_dedup_bench_indexes"
-down_revision = "0021_queue"
+down_revision = "0022_household_moves"
 branch_labels = None
 depends_on = None
 

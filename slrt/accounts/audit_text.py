@@ -44,6 +44,11 @@ ACTION_LABELS: dict[str, Any] = {
     "household.member_add": _l("Anggota keluarga ditambahkan"),
     "household.member_move": _l("Anggota keluarga dipindahkan ke keluarga lain"),
     "household.member_remove": _l("Anggota keluarga dikeluarkan dari keluarga"),
+    "household.move_request": _l("Pindah wilayah: permintaan dikirim ke desk tujuan"),
+    "household.move_accept": _l("Pindah wilayah: keluarga diterima desk tujuan"),
+    "household.move_refuse": _l("Pindah wilayah: permintaan ditolak desk tujuan"),
+    "household.move_cancel": _l("Pindah wilayah: permintaan dibatalkan"),
+    "case.move": _l("Pindah wilayah: kasus ikut pindah ke desk tujuan"),
     "open311.request": _l("Laporan diterima lewat Open311"),
     "case.view": _l("Kasus dibuka"),
     "case.receipt_pdf": _l("Tanda terima dicetak"),
@@ -187,6 +192,10 @@ DETAIL_LABELS: dict[str, Any] = {
     "region": _l("Wilayah"),
     "file": _l("Berkas"),
     "service_code": _l("Jenis kebutuhan"),
+    "move": _l("Pindah wilayah"),
+    "from": _l("Dari desa/kelurahan"),
+    "to": _l("Ke desa/kelurahan"),
+    "cases": _l("Kasus yang ikut pindah"),
 }
 
 

@@ -57,6 +57,9 @@ class Permission(enum.StrEnum):
     # Suspected duplicates reviewed side by side, merged (with undo) or marked two people: it
     # rewrites whose cases and referrals are whose, so a coordinator or the SLRT decides.
     MERGE_PERSONS = "merge_persons"
+    # A family that moves to another village (SIKS-NG's "pemindahan wilayah"): the desk it
+    # leaves asks, the desk whose area covers the new village accepts or refuses (intake/moves.py).
+    MOVE_HOUSEHOLDS = "move_households"
     # Privacy (UU 27/2022)
     HANDLE_PRIVACY_REQUESTS = "handle_privacy_requests"  # consent, requests for erasure
     # A person's full data export holds everything, from every village: the regency's SLRT and
@@ -87,6 +90,7 @@ _DESK_SIDE = {
     P.INFORM_CITIZEN,
     P.SEE_REPORTS,
     P.HANDLE_PRIVACY_REQUESTS,
+    P.MOVE_HOUSEHOLDS,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DESK: frozenset(_DESK_SIDE),

@@ -12,6 +12,7 @@ STEPS = (
     "slrt.demo.dtsen",
     "slrt.demo.referrals",
     "slrt.demo.hard_cases",
+    "slrt.demo.moves",  # after the referrals, before their letters are drawn
     "slrt.demo.letters",
     "slrt.demo.public",
     "slrt.demo.queue",

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 
 from slrt.core.nik import NIK_MISSING_LABELS
 from slrt.intake import models as m
@@ -114,3 +114,17 @@ class MoveForm(FlaskForm):
     relationship_to_head = _select(
         _l("Hubungan dengan kepala keluarga tujuan"), m.RELATIONSHIP_LABELS, _l("— pilih —")
     )
+
+
+class HouseholdMoveForm(FlaskForm):
+    """Asking to move a family to another village (slrt.intake.moves checks the values)."""
+
+    village_code = StringField(_l("Kode desa/kelurahan tujuan"), render_kw={"autocomplete": "off"})
+    rt = StringField(_l("RT"), render_kw={"inputmode": "numeric", "maxlength": 3})
+    rw = StringField(_l("RW"), render_kw={"inputmode": "numeric", "maxlength": 3})
+    street = StringField(_l("Jalan / dusun"), render_kw={"maxlength": 255})
+    reason = TextAreaField(_l("Alasan pindah"), render_kw={"rows": 3, "maxlength": 2000})
+
+
+class MoveRefusalForm(FlaskForm):
+    refusal_reason = TextAreaField(_l("Alasan penolakan"), render_kw={"rows": 3, "maxlength": 2000})

@@ -145,6 +145,9 @@ class Household(Model):
     dtsen_checked_on: Mapped[date | None]
     dtsen_source: Mapped[DtsenSource | None] = mapped_column(enum_column(DtsenSource, "dtsen_source"))
     dtsen_checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When the family last moved to another village (slrt.intake.moves): the case page reads the
+    # move trail only for families that moved, so the other pages cost nothing more.
+    moved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -477,3 +480,68 @@ class QualityTally(Model):
     key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     count: Mapped[int]
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MoveStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+
+
+MOVE_STATUS_LABELS = {
+    MoveStatus.REQUESTED: _l("Menunggu desk tujuan"),
+    MoveStatus.ACCEPTED: _l("Diterima desk tujuan"),
+    MoveStatus.REFUSED: _l("Ditolak desk tujuan"),
+    MoveStatus.CANCELLED: _l("Dibatalkan"),
+}
+OPEN_MOVE_PREDICATE = "status = 'requested'"
+
+
+class HouseholdMove(Model):
+    """A family handed over to the desk of another village (SIKS-NG's "pemindahan wilayah"): asked
+    by the desk it leaves, accepted or refused by the desk whose area covers the new village.
+    `moved` keeps what the acceptance re-homed ("persons", "cases", "referrals": ids) and which
+    closed cases stayed with the old desk ("stayed"), so both sides can read the hand-over."""
+
+    __tablename__ = "household_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    from_village_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    to_village_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    # The address in the new village, as the requesting desk gave it.
+    rt: Mapped[str | None] = mapped_column(sa.String(3))
+    rw: Mapped[str | None] = mapped_column(sa.String(3))
+    street: Mapped[str | None] = mapped_column(sa.String(255))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[MoveStatus] = mapped_column(
+        enum_column(MoveStatus, "move_status"), default=MoveStatus.REQUESTED, index=True
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    refusal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    moved: Mapped[dict[str, list[int]]] = mapped_column(sa.JSON, default=dict)
+
+    household = relationship(Household)
+    from_village = relationship("Region", foreign_keys=[from_village_code], lazy="joined")
+    to_village = relationship("Region", foreign_keys=[to_village_code], lazy="joined")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        # One open move per family: two desks cannot pull it two ways at once.
+        sa.Index(
+            "uq_household_moves_open",
+            "household_id",
+            unique=True,
+            postgresql_where=sa.text(OPEN_MOVE_PREDICATE),
+            sqlite_where=sa.text(OPEN_MOVE_PREDICATE),
+        ),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is MoveStatus.REQUESTED

@@ -12,7 +12,7 @@ def init_app(app):
     from slrt.api.openapi import add_paths
     from slrt.core.web import add_labels
     from slrt.extensions import csrf
-    from slrt.referrals import access, api, cli, followup, home, queries, views  # noqa: F401 - access registers scope rules
+    from slrt.referrals import access, api, cli, followup, home, moves, queries, views  # noqa: F401 - access registers scope rules, moves a follower
     from slrt.referrals.deadlines import deadline_of, deadline_status, deadline_words
     from slrt.referrals.models import (
         BREACH_KIND_LABELS,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from slrt.core.access import visible
 from slrt.core.permissions import Permission, has
 from slrt.extensions import db
+from slrt.intake import moves
 from slrt.intake.models import Case
 from slrt.referrals import deadlines
 from slrt.referrals.followup import ready_cases
@@ -67,10 +68,15 @@ def _home_data() -> dict[str, Any]:
     overdue = deadlines.order_by_deadline(base.where(deadlines.overdue_clause(today)), today)
     data["waiting"] = _rows(waiting)
     data["overdue"] = _rows(overdue)
-    # One statement for the three figures (so "Tindak lanjut" below costs the home nothing).
-    data["waiting_count"], data["overdue_count"], data["drafts_count"] = capped_counts(
-        waiting, overdue, base.where(Referral.status == S.DRAFT)
-    )
+    # One statement for the figures (so "Tindak lanjut" below costs the home nothing), the
+    # families waiting to be accepted from another village among them (slrt.intake.moves).
+    figures = [waiting, overdue, base.where(Referral.status == S.DRAFT)]
+    if has(user, Permission.MOVE_HOUSEHOLDS):
+        figures.append(moves.incoming(user))
+    counts = capped_counts(*figures)
+    data["waiting_count"], data["overdue_count"], data["drafts_count"] = counts[:3]
+    if has(user, Permission.MOVE_HOUSEHOLDS):
+        data["incoming_moves_count"] = counts[3]
     if has(user, Permission.ROUTE_CASES):
         # Services whose prerequisite is now met, to refer in the same case (issue 16).
         data["follow_up"] = ready_cases(user)

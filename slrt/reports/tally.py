@@ -24,6 +24,7 @@ from slrt.core.workdays import JAKARTA, ZONES, LocalHoliday, WorkCalendar, in_zo
 from slrt.directory.models import Agency, Service
 from slrt.extensions import db
 from slrt.intake.models import Case, CaseStatus, Need
+from slrt.intake.moves import follows_move
 from slrt.public.models import SurveyResponse
 from slrt.referrals.models import Outcome, Referral, ReferralEvent, ReferralStatus
 from slrt.reports.models import RegionTally, ReportTally, ReportVillage
@@ -454,6 +455,23 @@ def _scope(session: Session, pending: set[tuple[str, object]]) -> dict[str, Mont
     scope: dict[str, Months] = {v: frozenset(m) for v, m in by_village.items()}
     scope.update(dict.fromkeys(of("village")))  # whole villages
     return scope
+
+
+@follows_move("tallies")
+def _moved_cases(case_ids: list[int], from_village: str, to_village: str) -> None:
+    """A family's open cases and their referrals moved village by plain SQL (slrt.intake.moves),
+    which the flush listener cannot see: their months are recounted in both villages."""
+    if not case_ids:
+        return None
+    session = db.session()
+    created = chain(
+        session.scalars(sa.select(Case.created_at).where(Case.id.in_(case_ids))),
+        session.scalars(sa.select(Referral.created_at).where(Referral.case_id.in_(case_ids))),
+    )
+    months = {month_start(local_date(at)) for at in created}
+    pending = session.info.setdefault(PENDING, set())
+    pending.update(("month", (village, month)) for village in (from_village, to_village) for month in months)
+    return None
 
 
 def _before_commit(session: Session) -> None:
