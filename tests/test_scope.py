@@ -16,7 +16,20 @@ OBJECTS = {
     "merge_id": lambda w, key: _merge(getattr(w, f"case_{key}"), w).id,
     "conflict_id": lambda w, key: _dtsen_conflict(getattr(w, f"case_{key}")).id,
     "move_id": lambda w, key: _move(getattr(w, f"case_{key}"), w).id,
+    "ticket_id": lambda w, key: _ticket(getattr(w, f"case_{key}")).id,
 }
+
+
+def _ticket(case):
+    """A queue number handed out today at the desk of the case's village."""
+    from slrt.extensions import db
+    from slrt.queue import services as queue
+    from tests.factories import make_office
+
+    office = case.office or make_office(f"PKS-T{case.id}", case.village_code)
+    ticket = queue.issue(queue.today_queue(office), None)
+    db.session.commit()
+    return ticket
 
 
 def _move(case, world):

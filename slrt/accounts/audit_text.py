@@ -100,6 +100,10 @@ ACTION_LABELS: dict[str, Any] = {
     "dtsen.conflict.dismiss": _l("Baris DTSEN yang bermasalah diabaikan, dengan alasan"),
     "dtsen.proposals.export": _l("Daftar usulan DTSEN diunduh (berisi NIK)"),
     "keys.rotate": _l("Kunci enkripsi diganti"),
+    "queue.issue": _l("Nomor antrean diberikan kepada pengunjung"),
+    "queue.call": _l("Nomor antrean dipanggil ke loket"),
+    "queue.status": _l("Status nomor antrean diubah"),
+    "queue.ticket_pdf": _l("Tiket antrean dicetak"),
 }
 
 # The action filter: one choice per area (the search matches a prefix, so "login" finds every
@@ -129,6 +133,7 @@ ACTION_GROUPS: dict[str, Any] = {
     "dtsen": _l("Impor DTSEN"),
     "keys": _l("Kunci enkripsi"),
     "open311": _l("Laporan lewat Open311"),
+    "queue": _l("Antrean"),
 }
 
 # Object types as stored (table names): label, and the page that shows one (endpoint, argument).
