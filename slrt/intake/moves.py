@@ -134,20 +134,18 @@ def can_request_move(user: Any, household: m.Household | None) -> bool:
     )
 
 
+def _may_act(user: Any, move: m.HouseholdMove, village: str) -> bool:
+    return move.is_open and has(user, Permission.MOVE_HOUSEHOLDS) and in_scope_region(user, village)
+
+
 def can_decide(user: Any, move: m.HouseholdMove) -> bool:
     """The receiving desk decides: users whose scope covers the new village."""
-    return (
-        move.is_open and has(user, Permission.MOVE_HOUSEHOLDS) and in_scope_region(user, move.to_village_code)
-    )
+    return _may_act(user, move, move.to_village_code)
 
 
 def can_cancel(user: Any, move: m.HouseholdMove) -> bool:
     """The asking side withdraws: users whose scope covers the village the family leaves."""
-    return (
-        move.is_open
-        and has(user, Permission.MOVE_HOUSEHOLDS)
-        and in_scope_region(user, move.from_village_code)
-    )
+    return _may_act(user, move, move.from_village_code)
 
 
 def head_of(move: m.HouseholdMove) -> m.Person | None:
@@ -222,9 +220,10 @@ def _decide(move: m.HouseholdMove, status: m.MoveStatus, actor: User, **values: 
     db.session.expire(move)
 
 
-def _rehome(table: sa.Table, ids: list[int], village: str) -> None:
-    # Core, keeping updated_at: a move is no change of the case's or referral's own state (the
-    # agency inbox orders by it, and nothing about the deadlines moves).
+def rehome(table: sa.Table, ids: list[int], village: str) -> None:
+    """Moves these rows of `table` to `village`. Core, keeping updated_at and any version: a move
+    is no change of the case's or referral's own state (the agency inbox orders by updated_at,
+    an officer's form open on the row must still save, and nothing about the deadlines moves)."""
     if ids:
         db.session.execute(
             sa.update(table)
@@ -259,7 +258,7 @@ def accept_move(move: m.HouseholdMove, actor: User) -> m.HouseholdMove:
     for person in members:
         apply_changes(person, {"village_code": target}, actor)
     db.session.flush()
-    _rehome(cast(sa.Table, m.Case.__table__), open_cases, target)
+    rehome(cast(sa.Table, m.Case.__table__), open_cases, target)
     moved: dict[str, list[int]] = {
         "persons": [p.id for p in members],
         "cases": open_cases,

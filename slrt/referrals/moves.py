@@ -10,7 +10,7 @@ from typing import cast
 import sqlalchemy as sa
 
 from slrt.extensions import db
-from slrt.intake.moves import follows_move
+from slrt.intake.moves import follows_move, rehome
 from slrt.referrals.models import Referral
 
 
@@ -23,13 +23,5 @@ def rehome_referrals(case_ids: list[int], _from_village: str, village: str) -> l
     ids = list(
         db.session.scalars(sa.select(Referral.id).where(Referral.case_id.in_(case_ids)).order_by(Referral.id))
     )
-    if ids:
-        table = cast(sa.Table, Referral.__table__)
-        # Core, without the version bump or a new updated_at: nothing of the referral's own
-        # state changed, and an agency officer's form open on it must still save.
-        db.session.execute(
-            sa.update(table)
-            .where(table.c.id.in_(ids))
-            .values(village_code=village, updated_at=table.c.updated_at)
-        )
+    rehome(cast(sa.Table, Referral.__table__), ids, village)
     return ids
