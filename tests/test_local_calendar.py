@@ -106,3 +106,16 @@ def test_a_letter_sent_after_midnight_wita_is_numbered_in_the_new_month(world, m
     monkeypatch.setattr(transitions, "utcnow", lambda: datetime(2027, 3, 31, 16, 30, tzinfo=UTC))
     transition(referral, "sent", coordinator)
     assert referral.letter_number.endswith("/IV/2027")
+
+
+def test_a_family_moving_to_bali_is_recounted_in_the_month_of_each_villages_calendar(world):
+    from slrt.reports import tally
+
+    case = world.case_a
+    case.created_at = datetime(2025, 11, 30, 16, 30, tzinfo=UTC)  # 23.30 WIB, 00.30 WITA next day
+    db.session.flush()
+    db.session.info.pop(tally.PENDING, None)
+    tally._moved_cases([case.id], case.village_code, BALI_VILLAGE)
+    pending = db.session.info.pop(tally.PENDING)
+    assert ("month", (case.village_code, date(2025, 11, 1))) in pending
+    assert ("month", (BALI_VILLAGE, date(2025, 12, 1))) in pending

@@ -468,9 +468,9 @@ def _moved_cases(case_ids: list[int], from_village: str, to_village: str) -> Non
         session.scalars(sa.select(Case.created_at).where(Case.id.in_(case_ids))),
         session.scalars(sa.select(Referral.created_at).where(Referral.case_id.in_(case_ids))),
     )
-    months = {month_start(local_date(at)) for at in created}
     pending = session.info.setdefault(PENDING, set())
-    pending.update(("month", (village, month)) for village in (from_village, to_village) for month in months)
+    for at in list(created):  # each village counts the record in its own calendar's month
+        pending.update(("month", (v, month_start(local_date(at, v)))) for v in (from_village, to_village))
     return None
 
 
