@@ -18,7 +18,7 @@ bench/dedup.py (bench/RESULTS.md).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
@@ -32,6 +32,7 @@ from rapidfuzz.distance import JaroWinkler
 from sqlalchemy.orm import selectinload
 
 from slrt.accounts.models import User
+from slrt.core.access import region_clause
 from slrt.core.audit import audit
 from slrt.core.crypto import nik_digest
 from slrt.core.db import utcnow
@@ -196,19 +197,6 @@ def _ordered(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
-def judged_distinct(ids: Iterable[int]) -> set[tuple[int, int]]:
-    """The pairs among `ids` a coordinator marked "not the same person"."""
-    ids = list(ids)
-    if not ids:
-        return set()
-    rows = db.session.execute(
-        sa.select(m.PairDecision.person_a_id, m.PairDecision.person_b_id).where(
-            sa.or_(m.PairDecision.person_a_id.in_(ids), m.PairDecision.person_b_id.in_(ids))
-        )
-    )
-    return {(a, b) for a, b in rows}
-
-
 def _swapped(day: date) -> date | None:
     """The date with day and month swapped, when that is another date."""
     if day.day > 12 or day.day == day.month:
@@ -287,9 +275,9 @@ def _blocks(records: list[Record]) -> Iterator[list[Record]]:
 def scan(region_code: str, threshold: float = REVIEW_THRESHOLD) -> list[Candidate]:
     """Every pair of live persons in the region at or above `threshold`, best first, leaving out
     the pairs judged "not the same person"."""
-    in_region = sa.or_(
-        m.Person.village_code == region_code, m.Person.village_code.startswith(region_code + ".")
-    )
+    if not region_code:
+        return []  # a region, never the whole country (a batch job scans per regency)
+    in_region = region_clause(m.Person.village_code, region_code)
     # The compared columns only, in one statement: a regency holds a million persons.
     rows = db.session.execute(
         sa.select(
@@ -309,7 +297,7 @@ def scan(region_code: str, threshold: float = REVIEW_THRESHOLD) -> list[Candidat
         .order_by(m.Person.id)
         .execution_options(yield_per=10_000)
     )
-    records = [Record(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
+    records = [Record(*tuple(row)) for row in rows]  # the columns in Record's order
     decided = sa.select(m.PairDecision.person_a_id, m.PairDecision.person_b_id).join(
         m.Person, m.Person.id == m.PairDecision.person_a_id
     )
