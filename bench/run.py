@@ -510,15 +510,7 @@ def dtsen_import(rows: int) -> dict:
     if not url:
         return {}
     print(f"== DTSEN import ({rows:,} rows)", file=sys.stderr)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.dtsen", "--rows", str(rows), "--json"],
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=harness.ROOT,
-    )
-    return {"dtsen": json.loads(done.stdout.strip().splitlines()[-1])}
+    return {"dtsen": _own_process("bench.dtsen", url, "--rows", str(rows))}
 
 
 def duplicates(persons: int) -> dict:
@@ -528,15 +520,21 @@ def duplicates(persons: int) -> dict:
     if not url:
         return {}
     print(f"== duplicates ({persons:,} persons)", file=sys.stderr)
+    return {"dedup": _own_process("bench.dedup", url, "--persons", str(persons))}
+
+
+def _own_process(module: str, url: str, *args: str) -> dict:
+    """Runs a bench module on its own database in a process of its own; its last line of output
+    is its figures as JSON."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.dedup", "--persons", str(persons), "--json"],
+        [sys.executable, "-m", module, *args, "--json"],
         env={**os.environ, "DATABASE_URL": url},
         capture_output=True,
         text=True,
         check=True,
         cwd=harness.ROOT,
     )
-    return {"dedup": json.loads(done.stdout.strip().splitlines()[-1])}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def tally_per_commit(app, village: str = "32.04.05.2001") -> dict[str, float]:
