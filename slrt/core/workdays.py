@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import sqlalchemy as sa
 from flask import g, has_request_context
+from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slrt.core.access import in_region
@@ -50,8 +51,6 @@ def _signed_in_region() -> str | None:
     """The region of the user signed in to this request, if any: whose office's day it is."""
     if not has_request_context():
         return None
-    from flask_login import current_user  # the library, not a feature package
-
     return getattr(current_user, "scope_region_code", None)
 
 
