@@ -64,21 +64,22 @@ class Report:
     todo: dict[str, Sequence[Any]] = field(default_factory=dict)  # kind -> records (or pairs) to fix
 
 
+class Villages(dict[str, VillageQuality]):
+    """Counts by village code; a village not seen yet starts at zero."""
+
+    def __missing__(self, code: str) -> VillageQuality:
+        self[code] = VillageQuality(code, "")
+        return self[code]
+
+
 def _rows(stmt: sa.Select) -> list[Any]:
     return list(db.session.execute(stmt))
 
 
-def _count(
-    persons: sa.Select, households: sa.Select, today: date
-) -> tuple[dict[str, VillageQuality], list[m.Person]]:
+def _count(persons: sa.Select, households: sa.Select, today: date) -> tuple[Villages, list[m.Person]]:
     """The counts per village of these live persons and households (duplicates apart), with the
     persons whose NIK fails the structure check."""
-    rows: dict[str, VillageQuality] = {}
-
-    def row(code: str) -> VillageQuality:
-        if code not in rows:
-            rows[code] = VillageQuality(code, "")
-        return rows[code]
+    rows = Villages()
 
     people = persons.where(m.Person.anonymised_at.is_(None)).subquery()
     for code, reason, count in _rows(
@@ -86,24 +87,24 @@ def _count(
         .where(people.c.nik_hash.is_(None))
         .group_by(people.c.village_code, people.c.nik_missing_reason)
     ):
-        row(code).no_nik[getattr(reason, "value", reason or "")] += count
+        rows[code].no_nik[getattr(reason, "value", reason or "")] += count
     homes = households.subquery()
     for code, count in _rows(
         sa.select(homes.c.village_code, sa.func.count())
         .where(homes.c.dtsen_checked_on < today - max_age())
         .group_by(homes.c.village_code)
     ):
-        row(code).stale_dtsen = count
+        rows[code].stale_dtsen = count
     for code, count in _rows(
         sa.select(homes.c.village_code, sa.func.count())
         .where(sa.or_(homes.c.rt.is_(None), homes.c.rw.is_(None)))
         .group_by(homes.c.village_code)
     ):
-        row(code).no_rt_rw = count
+        rows[code].no_rt_rw = count
     bad: list[m.Person] = []
     for person in db.session.scalars(persons.where(m.Person.nik_hash.is_not(None)).order_by(m.Person.id)):
         if not check_nik(person.nik or "", today).valid:
-            row(person.village_code).bad_nik += 1
+            rows[person.village_code].bad_nik += 1
             bad.append(person)
     return rows, bad
 
@@ -129,7 +130,7 @@ def report(user: User, today: date) -> Report:
     rows, bad = _count(live_persons(user), households, today)
     found = _duplicates(live_persons(user), user.scope_region_code)
     for first, _second, _pair in found:
-        rows.setdefault(first.village_code, VillageQuality(first.village_code, "")).duplicates += 1
+        rows[first.village_code].duplicates += 1
     names = dict(db.session.execute(sa.select(Region.code, Region.name).where(Region.code.in_(rows))).all())
     villages = sorted(rows.values(), key=lambda v: v.code)
     total = VillageQuality("", "")
@@ -192,7 +193,7 @@ def refresh(region_code: str | None, today: date) -> int:
         )
     for scan_region in scans:
         for first, _second, _pair in _duplicates(persons, scan_region):
-            rows.setdefault(first.village_code, VillageQuality(first.village_code, "")).duplicates += 1
+            rows[first.village_code].duplicates += 1
     now = utcnow()
     db.session.execute(sa.delete(QualityTally).where(region_clause(QualityTally.village_code, region_code)))
     values = [
@@ -210,13 +211,13 @@ def summed(region_code: str | None, width: int) -> tuple[dict[str, VillageQualit
     long), and when they were last computed (None: never)."""
     child = sa.func.substr(QualityTally.village_code, 1, width, type_=sa.String)
     inside = region_clause(QualityTally.village_code, region_code)
-    out: dict[str, VillageQuality] = {}
+    out = Villages()
     for code, kind, key, n in _rows(
         sa.select(child, QualityTally.kind, QualityTally.key, sa.func.sum(QualityTally.count))
         .where(inside)
         .group_by(child, QualityTally.kind, QualityTally.key)
     ):
-        village = out.setdefault(code, VillageQuality(code, ""))
+        village = out[code]
         if kind == "no_nik":
             village.no_nik[key] += int(n)
         elif kind in KINDS:
